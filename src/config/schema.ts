@@ -1,0 +1,103 @@
+/**
+ * The config file's shape (contract.md "Config keys"). Strict objects everywhere so a typo in a key is
+ * an error with a "did you mean" (see load.ts), not a silently ignored setting.
+ */
+import { z } from 'zod';
+import { sectionSchemas } from './sections.ts';
+
+const nonEmpty = z.string().min(1, { error: 'must not be empty' });
+
+export const personSchema = z.strictObject({
+  name: nonEmpty,
+  dingtalk: z.string().optional(),
+  wecom: z.string().optional(),
+  roles: z.array(nonEmpty).default([]),
+});
+
+export const teamSchema = z.strictObject({
+  members: z.array(nonEmpty).default([]),
+  chats: z
+    .array(
+      z.string().regex(/^(dingtalk|wecom|wecom-group|wecom-webhook|console|test):.+$|^console$/, {
+        error: 'a chat address is "dingtalk:<openConversationId>", "wecom:<userid>", "wecom-group:<chatid>", "wecom-webhook:<key>" or "console"',
+      }),
+    )
+    .default([]),
+});
+
+export const commandEngineSchema = z.strictObject({
+  type: z.literal('command'),
+  run: z.array(nonEmpty).min(1, { error: 'run is an argv array, e.g. ["./scripts/deploy-demo.sh"]' }),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+export const gitlabPipelineEngineSchema = z.strictObject({
+  type: z.literal('gitlab-pipeline'),
+  project: z.string().optional(),
+  ref: nonEmpty,
+  variables: z.record(z.string(), z.string()).optional(),
+});
+
+export const ENGINE_TYPES = ['command', 'gitlab-pipeline'] as const;
+export const engineSchema = z.discriminatedUnion('type', [commandEngineSchema, gitlabPipelineEngineSchema]);
+
+export const environmentSchema = z.strictObject({
+  protected: z.boolean().default(false),
+  timeoutSeconds: z.number().int().positive().default(1800),
+  engine: engineSchema,
+});
+
+export const productSchema = z.strictObject({
+  team: z.string().optional(),
+  owners: z.array(nonEmpty).default([]),
+  sentryProjects: z.array(nonEmpty).default([]),
+  gitlabProject: z.string().optional(),
+  componentProjects: z.record(z.string(), z.string()).optional(),
+  components: z.array(nonEmpty).min(1, { error: 'list at least one component' }),
+  releases: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  environments: z.record(z.string(), environmentSchema).default({}),
+  alerts: sectionSchemas.productAlerts.optional(),
+  ...sectionSchemas.productExtras,
+});
+
+export const configSchema = z.strictObject({
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(3000),
+      host: z.string().default('0.0.0.0'),
+      publicUrl: z.string().optional(),
+      bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      driver: z.enum(['lowdb', 'postgres', 'memory']).default('lowdb'),
+      dataDir: z.string().default('data'),
+      url: z.string().optional(),
+      deliveriesRetention: z.number().int().positive().default(5000),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  chat: z
+    .strictObject({
+      console: z.union([z.boolean(), z.strictObject({ as: nonEmpty })]).default(false),
+      budgetPerMinute: z.number().int().positive().default(20),
+      dingtalk: sectionSchemas.dingtalk.optional(),
+      wecom: sectionSchemas.wecom.optional(),
+    })
+    .prefault({}),
+  confirm: z.strictObject({ ttlSeconds: z.number().int().positive().default(300) }).prefault({}),
+  deploy: sectionSchemas.deploy.prefault({}),
+  sentry: sectionSchemas.sentry.optional(),
+  gitlab: sectionSchemas.gitlab.optional(),
+  people: z.record(z.string(), personSchema).default({}),
+  teams: z.record(z.string(), teamSchema).default({}),
+  products: z.record(z.string(), productSchema).default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type Person = z.infer<typeof personSchema>;
+export type Product = z.infer<typeof productSchema>;
+export type Environment = z.infer<typeof environmentSchema>;

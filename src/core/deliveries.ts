@@ -1,0 +1,121 @@
+/**
+ * Webhook ingestion, the same for every source (the "tao" seed: store every webhook first, then hand it
+ * to per-event handlers): persist with dedupe, acknowledge, then process from a queue, at most once per
+ * stored delivery. Deliveries still pending at start-up (a crash between ack and processing) are re-queued.
+ */
+import type { Logger } from 'pino';
+import type { Collection, Store } from '../store/types.ts';
+
+export interface DeliveryInput {
+  source: string;
+  kind: string;
+  dedupeKey: string;
+  headers: Record<string, string>;
+  body: string;
+  receivedAt: number;
+}
+
+export interface StoredDelivery extends DeliveryInput {
+  id: string;
+  status: 'pending' | 'processed' | 'failed';
+  attempts: number;
+  error?: string;
+}
+
+export interface Deliveries {
+  /** Persist (dedupe on source+dedupeKey) durably, then queue processing; resolves before processing. */
+  accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }>;
+  /** The processor for a source; runs from a queue, once per stored delivery. */
+  onProcess(source: string, fn: (d: StoredDelivery) => Promise<void>): void;
+}
+
+/** Headers worth keeping with a delivery: never the ones that carry secrets. */
+const SECRET_HEADERS = /token|signature|authorization|cookie|sign$/i;
+export function storableHeaders(headers: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !SECRET_HEADERS.test(k)) out[k] = v;
+  return out;
+}
+
+export class DeliveryPipeline implements Deliveries {
+  private readonly processors = new Map<string, (d: StoredDelivery) => Promise<void>>();
+  private readonly queue: string[] = [];
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+  readonly collection: Collection<StoredDelivery>;
+
+  constructor(
+    store: Store,
+    private readonly log: Logger,
+    private readonly options: { concurrency?: number; retention?: number } = {},
+  ) {
+    this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000 });
+  }
+
+  async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {
+    const id = `${d.source}:${d.dedupeKey}`;
+    const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
+    if (inserted) this.enqueue(id);
+    return { id, duplicate: !inserted };
+  }
+
+  onProcess(source: string, fn: (d: StoredDelivery) => Promise<void>): void {
+    this.processors.set(source, fn);
+  }
+
+  /** Re-queue deliveries that were acknowledged but never processed (crash, SIGKILL). */
+  async recover(): Promise<number> {
+    const pending = await this.collection.list({ filter: (d) => d.status === 'pending' });
+    for (const d of pending) this.enqueue(d.id);
+    return pending.length;
+  }
+
+  /** Resolves once the queue is empty and nothing is running. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private enqueue(id: string): void {
+    this.queue.push(id);
+    this.pump();
+  }
+
+  private pump(): void {
+    const limit = this.options.concurrency ?? 4;
+    while (!this.stopped && this.running < limit && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      this.running++;
+      void this.process(id).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  private async process(id: string): Promise<void> {
+    const d = await this.collection.get(id);
+    if (!d || d.status !== 'pending') return;
+    const fn = this.processors.get(d.source);
+    let status: StoredDelivery['status'] = 'processed';
+    let error: string | undefined;
+    if (fn) {
+      try {
+        await fn(d);
+      } catch (err) {
+        status = 'failed';
+        error = err instanceof Error ? err.message : String(err);
+        this.log.error({ err, delivery: id, source: d.source, kind: d.kind }, 'delivery processing failed');
+      }
+    } else {
+      this.log.debug({ delivery: id, source: d.source }, 'no processor for source; stored only');
+    }
+    await this.collection.update(id, (cur) => (cur ? { ...cur, status, attempts: cur.attempts + 1, ...(error ? { error } : {}) } : cur));
+  }
+}

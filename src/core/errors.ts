@@ -1,0 +1,74 @@
+/**
+ * Coded errors (Bolt's CodedError, grammY's BotError). `userMessage` is safe to show in chat;
+ * everything else goes to the log only.
+ */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_UNKNOWN_COMMAND'
+  | 'E_PERMISSION'
+  | 'E_NOT_FOUND'
+  | 'E_CONFLICT'
+  | 'E_VERIFICATION'
+  | 'E_BAD_REQUEST'
+  | 'E_UNSUPPORTED_MEDIA'
+  | 'E_TOO_LARGE'
+  | 'E_CONFIG'
+  | 'E_UPSTREAM'
+  | 'E_INTERNAL';
+
+export class BotError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly userMessage?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BotError';
+  }
+}
+
+/** A webhook/platform request whose signature, token or timestamp does not check out → HTTP 401. */
+export class VerificationError extends BotError {
+  constructor(reason: string) {
+    super('E_VERIFICATION', reason);
+    this.name = 'VerificationError';
+  }
+}
+
+/** A verified request whose body is malformed → HTTP 400 with the reason. */
+export class BadRequestError extends BotError {
+  constructor(reason: string) {
+    super('E_BAD_REQUEST', reason);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** → HTTP 415 */
+export class UnsupportedMediaError extends BotError {
+  constructor(reason: string) {
+    super('E_UNSUPPORTED_MEDIA', reason);
+    this.name = 'UnsupportedMediaError';
+  }
+}
+
+/** A user-facing failure with a message that is safe to show in chat (unknown product, API 403 …). */
+export class UserFacingError extends BotError {
+  constructor(code: ErrorCode, userMessage: string) {
+    super(code, userMessage, userMessage);
+    this.name = 'UserFacingError';
+  }
+}
+
+/** An upstream API (GitLab, Sentry, DingTalk, WeCom) answered with an error. */
+export class UpstreamError extends BotError {
+  constructor(
+    readonly service: string,
+    readonly status: number,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('E_UPSTREAM', `${service}: HTTP ${status}: ${message}`);
+    this.name = 'UpstreamError';
+  }
+}

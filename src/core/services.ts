@@ -1,0 +1,31 @@
+/**
+ * What commands and reactions can use. Features add their own service by declaration merging in their
+ * own file, e.g. `declare module '../core/services.ts' { interface Services { sentry?: SentryService } }`.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/types.ts';
+import type { EventBus } from './events.ts';
+import type { Locale } from './i18n.ts';
+import type { IncomingMessage, OutgoingMessage } from './message.ts';
+
+/** Sends to chats by address, applying per-chat budgets. */
+export interface Outbox {
+  send(msg: OutgoingMessage): Promise<void>;
+}
+
+/** The pending-confirmation flow, for `/cancel` without an id. */
+export interface ConfirmationService {
+  cancel(msg: IncomingMessage): Promise<boolean>;
+}
+
+export interface Services {
+  config: Config;
+  store: Store;
+  events: EventBus;
+  outbox: Outbox;
+  log: Logger;
+  locale: Locale;
+  clock: () => number;
+  confirmations?: ConfirmationService;
+}

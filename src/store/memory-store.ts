@@ -1,0 +1,140 @@
+/**
+ * In-memory Store for unit tests and benches: same semantics as the lowdb store, nothing on disk.
+ */
+import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+
+interface Entry<T> {
+  value: T;
+  insertedAt: number;
+}
+
+/** A collection backed by a Map (insertion-ordered), with the bulk-tier retention rules applied on insert. */
+export class MemoryCollection<T> implements Collection<T> {
+  readonly entries = new Map<string, Entry<T>>();
+
+  constructor(
+    readonly options: CollectionOptions,
+    private readonly onChange: () => Promise<void> = async () => {},
+  ) {}
+
+  async get(key: string): Promise<T | undefined> {
+    return this.entries.get(key)?.value;
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    const prev = this.entries.get(key);
+    this.entries.set(key, { value, insertedAt: prev?.insertedAt ?? Date.now() });
+    this.retain();
+    await this.onChange();
+  }
+
+  async insertIfAbsent(key: string, value: T): Promise<boolean> {
+    if (this.entries.has(key)) return false;
+    this.entries.set(key, { value, insertedAt: Date.now() });
+    this.retain();
+    await this.onChange();
+    return true;
+  }
+
+  async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    const prev = this.entries.get(key);
+    const next = fn(prev?.value);
+    if (next === undefined) this.entries.delete(key);
+    else this.entries.set(key, { value: next, insertedAt: prev?.insertedAt ?? Date.now() });
+    this.retain();
+    await this.onChange();
+    return next;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const had = this.entries.delete(key);
+    if (had) await this.onChange();
+    return had;
+  }
+
+  async list(options: { filter?: (value: T) => boolean; limit?: number; newestFirst?: boolean } = {}): Promise<T[]> {
+    let values = [...this.entries.values()].map((e) => e.value);
+    if (options.newestFirst) values.reverse();
+    if (options.filter) values = values.filter(options.filter);
+    return options.limit === undefined ? values : values.slice(0, options.limit);
+  }
+
+  async count(): Promise<number> {
+    return this.entries.size;
+  }
+
+  /** Bulk retention: drop the oldest beyond maxItems, and anything older than maxAgeMs. */
+  private retain(): void {
+    const { maxItems, maxAgeMs } = this.options;
+    if (maxAgeMs !== undefined) {
+      const cutoff = Date.now() - maxAgeMs;
+      for (const [k, e] of this.entries) {
+        if (e.insertedAt >= cutoff) break;
+        this.entries.delete(k);
+      }
+    }
+    if (maxItems !== undefined) {
+      while (this.entries.size > maxItems) {
+        const first = this.entries.keys().next();
+        if (first.done) break;
+        this.entries.delete(first.value);
+      }
+    }
+  }
+
+  /** For persistence: [key, value, insertedAt] triples. */
+  dump(): [string, T, number][] {
+    return [...this.entries].map(([k, e]) => [k, e.value, e.insertedAt]);
+  }
+
+  load(rows: [string, T, number][]): void {
+    this.entries.clear();
+    for (const [k, v, at] of rows) this.entries.set(k, { value: v, insertedAt: at });
+  }
+}
+
+export class MemoryStore implements Store {
+  readonly driver: Store['driver'] = 'memory';
+  protected readonly collections = new Map<string, MemoryCollection<unknown>>();
+  protected readonly sequences = new Map<string, number>();
+  protected readonly logs = new Map<string, string[]>();
+  protected readonly auditLog: AuditEntry[] = [];
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  collection<T>(name: string, options: CollectionOptions): Collection<T> {
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new MemoryCollection<unknown>(options);
+      this.collections.set(name, c);
+    }
+    return c as MemoryCollection<T>;
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    const n = (this.sequences.get(name) ?? 0) + 1;
+    this.sequences.set(name, n);
+    return n;
+  }
+
+  async appendLog(taskId: string, lines: string[]): Promise<void> {
+    const l = this.logs.get(taskId) ?? [];
+    l.push(...lines);
+    this.logs.set(taskId, l);
+  }
+
+  async readLog(taskId: string, options: { tail?: number } = {}): Promise<string[]> {
+    const l = this.logs.get(taskId) ?? [];
+    return options.tail === undefined ? [...l] : l.slice(-options.tail);
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.auditLog.push(entry);
+  }
+
+  async listAudit(options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    const all = [...this.auditLog].reverse();
+    return options.limit === undefined ? all : all.slice(0, options.limit);
+  }
+}
