@@ -28,4 +28,11 @@ export interface Services {
   locale: Locale;
   clock: () => number;
   confirmations?: ConfirmationService;
+  commands?: CommandCatalog;
+}
+
+/** The command declarations, for /help. */
+export interface CommandCatalog {
+  list(): import('./define-command.ts').CommandSpec[];
+  get(name: string): import('./define-command.ts').CommandSpec | undefined;
 }

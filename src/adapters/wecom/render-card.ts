@@ -1,0 +1,145 @@
+/**
+ * Neutral Card → WeCom `template_card` of type `button_interaction` (chat-platforms.md §7.2, doc
+ * 101031 limits in wecom-aibot-long-connection-frames.json `_notes.card_limits`), markdown and text.
+ * WeCom states most limits as "recommended" lengths; we truncate to them so nothing is rejected
+ * and move what does not fit (extra fields, long text) into the sub-title text.
+ */
+import { cardToMarkdown, cardToText } from '../../../cards/model.ts';
+import type { Button, Card, Tone } from '../../../cards/model.ts';
+
+export const LIMITS = {
+  title: 36,
+  titleDesc: 44,
+  subTitle: 300,
+  fields: 6,
+  keyname: 10,
+  value: 40,
+  buttons: 6,
+  buttonText: 10,
+  quote: 300,
+  textBytes: 2048,
+  markdownBytes: 4096,
+} as const;
+
+/** Cut to `max` characters (code points), marking the cut. */
+export function truncate(s: string, max: number): string {
+  const cps = [...s];
+  return cps.length <= max ? s : cps.slice(0, Math.max(0, max - 1)).join('') + '…';
+}
+
+/** Cut to `max` UTF-8 bytes without splitting a character, marking the cut. */
+export function truncateBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch, 'utf8');
+    if (bytes + b > max - 3) break;
+    out += ch;
+    bytes += b;
+  }
+  return out + '…';
+}
+
+/** source.desc_color: 0 grey, 1 black, 2 red, 3 green. */
+const toneColor: Record<Tone, number> = { info: 0, success: 3, warning: 2, danger: 2 };
+const styleOf = (b: Button): number => (b.style === 'danger' ? 3 : b.style === 'default' ? 2 : 1);
+
+export interface TemplateCardJson {
+  card_type: 'button_interaction';
+  task_id: string;
+  source: { desc: string; desc_color: number };
+  main_title: { title: string; desc?: string };
+  sub_title_text?: string;
+  quote_area?: { type: 0; quote_text: string };
+  horizontal_content_list?: Array<{ keyname: string; value: string; type?: 1; url?: string }>;
+  card_action?: { type: 1; url: string };
+  button_list: Array<{ text: string; style: number; key: string }>;
+}
+
+/** True when the card has at least one command button (then it becomes a button_interaction card). */
+export function hasCommandButtons(card: Card): boolean {
+  return card.blocks.some((b) => b.kind === 'actions' && b.buttons.some((btn) => 'command' in btn.action));
+}
+
+/** Strip the markdown WeCom template cards would show literally. */
+function plain(s: string): string {
+  return s.replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/^#+\s*/gm, '').trim();
+}
+
+/**
+ * Render a card with command buttons as a `button_interaction` template card. `keyFor` turns a
+ * command into a button key (≤1024 B, unique within the card).
+ */
+export async function renderTemplateCard(
+  card: Card,
+  opts: { taskId: string; keyFor: (command: string) => Promise<string>; sourceDesc?: string },
+): Promise<TemplateCardJson> {
+  const texts: string[] = [];
+  const quotes: string[] = [];
+  const horizontal: NonNullable<TemplateCardJson['horizontal_content_list']> = [];
+  const buttons: TemplateCardJson['button_list'] = [];
+  const usedKeys = new Set<string>();
+  let cardAction: TemplateCardJson['card_action'];
+  const overflowButtons: string[] = [];
+
+  for (const b of card.blocks) {
+    switch (b.kind) {
+      case 'markdown':
+      case 'note':
+        texts.push(plain(b.text));
+        break;
+      case 'code':
+        quotes.push(b.text);
+        break;
+      case 'fields':
+        for (const f of b.fields) {
+          if (horizontal.length < LIMITS.fields && [...f.value].length <= LIMITS.value) {
+            horizontal.push({ keyname: truncate(f.label, LIMITS.keyname), value: f.value });
+          } else texts.push(`${f.label}: ${f.value}`);
+        }
+        break;
+      case 'actions':
+        for (const btn of b.buttons) {
+          if ('url' in btn.action) {
+            if (!cardAction) cardAction = { type: 1, url: btn.action.url };
+            else if (horizontal.length < LIMITS.fields)
+              horizontal.push({ keyname: truncate(btn.label, LIMITS.keyname), value: truncate(btn.label, LIMITS.value), type: 1, url: btn.action.url });
+          } else if (buttons.length < LIMITS.buttons) {
+            let key = await opts.keyFor(btn.action.command);
+            // Keys must be unique within a card ("不可重复"): a duplicate command gets its own stored id.
+            if (usedKeys.has(key)) key = await opts.keyFor(btn.action.command + ' '.repeat(2000));
+            usedKeys.add(key);
+            buttons.push({ text: truncate(btn.label, LIMITS.buttonText), style: styleOf(btn), key });
+          } else overflowButtons.push(btn.action.command);
+        }
+        break;
+    }
+  }
+  if (overflowButtons.length) texts.push(overflowButtons.map((c) => `\`${c}\``).join('  '));
+
+  const [first, ...restTitle] = card.title.split('\n');
+  const out: TemplateCardJson = {
+    card_type: 'button_interaction',
+    task_id: opts.taskId,
+    source: { desc: opts.sourceDesc ?? 'opsbot', desc_color: card.tone ? toneColor[card.tone] : 0 },
+    main_title: { title: truncate(first ?? '', LIMITS.title) },
+    button_list: buttons,
+  };
+  if (restTitle.length) out.main_title.desc = truncate(restTitle.join(' '), LIMITS.titleDesc);
+  if (texts.length) out.sub_title_text = truncate(texts.join('\n'), LIMITS.subTitle);
+  if (quotes.length) out.quote_area = { type: 0, quote_text: truncate(quotes.join('\n'), LIMITS.quote) };
+  if (horizontal.length) out.horizontal_content_list = horizontal;
+  if (cardAction) out.card_action = cardAction;
+  return out;
+}
+
+/** Markdown body for message/send, the group robot and AI-bot replies (≤4096 B). */
+export function renderMarkdown(card: Card): string {
+  return truncateBytes(cardToMarkdown(card), LIMITS.markdownBytes);
+}
+
+/** Plain text fallback (≤2048 B). */
+export function renderText(card: Card): string {
+  return truncateBytes(cardToText(card), LIMITS.textBytes);
+}

@@ -1,0 +1,85 @@
+/**
+ * A small, careful reader for WeCom's flat callback XML (chat-platforms.md §7.1): `<xml>` with child
+ * elements whose text is plain or CDATA. Nested elements (SelectedItems) are kept as raw inner text.
+ * No entity expansion beyond the five predefined entities, no DTDs: nothing to exploit.
+ */
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function decodeText(raw: string): string {
+  // Concatenate CDATA sections and entity-decoded text between them.
+  let out = '';
+  const re = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
+  let last = 0;
+  for (let m = re.exec(raw); m; m = re.exec(raw)) {
+    out += decodeEntities(raw.slice(last, m.index)) + (m[1] ?? '');
+    last = m.index + m[0].length;
+  }
+  return out + decodeEntities(raw.slice(last));
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
+    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    return ENTITIES[e] ?? '';
+  });
+}
+
+/** Parse `<xml><A>..</A><B><![CDATA[..]]></B></xml>` into a flat record; null when not that shape. */
+export function parseFlatXml(input: string): Record<string, string> | null {
+  const s = input.trim().replace(/^<\?xml[^>]*\?>\s*/, '');
+  const root = /^<xml>([\s\S]*)<\/xml>$/.exec(s);
+  if (!root) return null;
+  const body = root[1] ?? '';
+  const out: Record<string, string> = {};
+  let i = 0;
+  while (i < body.length) {
+    const rest = body.slice(i);
+    const ws = /^\s+/.exec(rest);
+    if (ws) {
+      i += ws[0].length;
+      continue;
+    }
+    const open = /^<([A-Za-z_][\w.-]*)\s*(\/?)>/.exec(rest);
+    if (!open) return null;
+    const name = open[1] as string;
+    i += open[0].length;
+    if (open[2] === '/') {
+      out[name] = '';
+      continue;
+    }
+    const end = findClose(body, i, name);
+    if (end < 0) return null;
+    const inner = body.slice(i, end);
+    out[name] = /^\s*<(?!!\[CDATA\[)/.test(inner) ? inner : decodeText(inner);
+    i = end + `</${name}>`.length;
+  }
+  return out;
+}
+
+/** Index of the matching `</name>` for an element opened just before `from`, skipping CDATA and nesting. */
+function findClose(s: string, from: number, name: string): number {
+  let depth = 1;
+  let i = from;
+  while (i < s.length) {
+    if (s.startsWith('<![CDATA[', i)) {
+      const e = s.indexOf(']]>', i + 9);
+      if (e < 0) return -1;
+      i = e + 3;
+    } else if (s.startsWith(`</${name}>`, i)) {
+      depth--;
+      if (depth === 0) return i;
+      i += name.length + 3;
+    } else if (s.startsWith(`<${name}>`, i)) {
+      depth++;
+      i += name.length + 2;
+    } else i++;
+  }
+  return -1;
+}
+
+/** CDATA-wrap a value for outgoing XML (splitting any `]]>` it contains). */
+export function cdata(v: string): string {
+  return `<![CDATA[${v.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+}

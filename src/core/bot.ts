@@ -1,0 +1,166 @@
+/**
+ * The one neutral entry point for chat (Probot's receive, Bolt's processEvent, grammY's handleUpdate):
+ * dedupe → parse → registry lookup → permission → args validation → confirmation → run, inside an
+ * error boundary. Adapters call `handleMessage`; replies go out through the Outbox to the same chat.
+ */
+import { randomBytes } from 'node:crypto';
+import { cardToText } from '../../cards/model.ts';
+import { confirmCard, deniedCard, internalErrorCard, noticeCard } from '../../cards/core.ts';
+import { unknownCommandCard, usageCard } from '../../cards/help.ts';
+import './core-messages.ts';
+import type { Confirmations } from './confirm.ts';
+import type { CommandContext, CommandSpec } from './define-command.ts';
+import { BotError } from './errors.ts';
+import { t as translate } from './i18n.ts';
+import { cardReply, text, type IncomingMessage, type Reply } from './message.ts';
+import { parseCommand, ParseError } from './parse.ts';
+import { can, resolvePerson } from './permissions.ts';
+import { CommandRegistry, UsageProblem } from './registry.ts';
+import { commandInfo } from './command-info.ts';
+import type { Services } from './services.ts';
+import type { AuditEntry, Collection } from '../store/types.ts';
+
+export interface BotOptions {
+  services: Services;
+  registry: CommandRegistry;
+  confirmations: Confirmations;
+  confirmTtlMs: number;
+}
+
+export class Bot {
+  private readonly seen: Collection<{ at: number }>;
+  private readonly inflight = new Set<Promise<void>>();
+  readonly services: Services;
+
+  constructor(private readonly opts: BotOptions) {
+    this.services = opts.services;
+    this.seen = opts.services.store.collection('chat-messages', { tier: 'bulk', maxItems: 5000 });
+  }
+
+  /**
+   * Record the message (deduplicated on platform + message id: platforms retry, and Stream acks can be
+   * lost) and start processing it. Resolves once recorded, before the command runs.
+   */
+  async handleMessage(msg: IncomingMessage): Promise<{ duplicate: boolean }> {
+    const fresh = await this.seen.insertIfAbsent(`${msg.platform}:${msg.id}`, { at: msg.receivedAt });
+    if (!fresh) return { duplicate: true };
+    const p = this.process(msg).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+    return { duplicate: false };
+  }
+
+  /** Resolves when every message being processed has been answered. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private async process(msg: IncomingMessage): Promise<void> {
+    const replies = await this.dispatch(msg);
+    for (const reply of replies) {
+      await this.services.outbox.send({ to: msg.chat, reply, inReplyTo: msg });
+    }
+  }
+
+  /** Run one message to its replies, never throwing (the error boundary). */
+  async dispatch(msg: IncomingMessage, options: { confirmed?: boolean } = {}): Promise<Reply[]> {
+    const { services } = this;
+    const locale = services.locale;
+    const t = (key: string, vars?: Record<string, string | number>) => translate(locale, key, vars);
+    const textIn = msg.text.trim();
+    const parsed = (() => {
+      try {
+        return parseCommand(textIn.startsWith('/') || textIn.startsWith('／') ? textIn : `/${textIn}`, (n) => this.opts.registry.valueFlags(n));
+      } catch (err) {
+        if (err instanceof ParseError) return err;
+        throw err;
+      }
+    })();
+    if (!parsed || textIn === '') return [];
+    const person = resolvePerson(services.config, msg.sender);
+    const audit = (command: string, outcome: AuditEntry['outcome'], detail?: string) =>
+      services.store
+        .audit({ at: new Date(services.clock()).toISOString(), actor: person?.id ?? `${msg.platform}:${msg.sender.id}`, platform: msg.platform, chat: msg.chat, command, outcome, ...(detail ? { detail } : {}) })
+        .catch((err: unknown) => services.log.error({ err }, 'audit write failed'));
+    if (parsed instanceof ParseError) {
+      return [text(parsed.message)];
+    }
+
+    // Built-in confirmation verbs: they act on the pending proposal of this user in this chat.
+    if (parsed.name === 'confirm') {
+      const r = await this.opts.confirmations.take(msg, parsed.positionals[0]);
+      if (!r.ok) {
+        const key = r.reason === 'expired' ? 'core.confirm.expired' : r.reason === 'wrong-user' ? 'core.confirm.wrongUser' : 'core.confirm.none';
+        return [cardReply(noticeCard(t(key), 'warning'))];
+      }
+      return this.dispatch({ ...msg, text: r.proposal.text }, { confirmed: true });
+    }
+    if (parsed.name === 'cancel' && parsed.positionals.length === 0) {
+      const had = await this.opts.confirmations.cancel(msg);
+      await audit('/cancel', had ? 'cancelled' : 'usage');
+      return [cardReply(noticeCard(t(had ? 'core.confirm.cancelled' : 'core.confirm.none'), had ? 'info' : 'warning'))];
+    }
+
+    const spec = this.opts.registry.get(parsed.name);
+    if (!spec) {
+      return [cardReply(unknownCommandCard(parsed.name, this.opts.registry.suggest(parsed.name), t))];
+    }
+    const commandText = `/${spec.name}${parsed.rest ? ' ' + parsed.rest : ''}`;
+    if (!can(person, spec.permission)) {
+      await audit(commandText, 'denied');
+      const roles = spec.permission === 'anyone' ? '' : spec.permission.roles.join(', ');
+      const body = person
+        ? t('core.denied.body', { name: spec.name, roles, mine: person.roles.join(', ') || '-' })
+        : t('core.denied.unknown', {
+            platform: msg.platform,
+            id: msg.sender.id,
+            example: `<name>: { name: <Name>, ${msg.platform}: "${msg.sender.id}", roles: [${roles.split(', ')[0] ?? 'deployer'}] }`,
+          });
+      return [cardReply(deniedCard(body, t))];
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = this.opts.registry.buildArgs(spec, parsed);
+    } catch (err) {
+      if (err instanceof UsageProblem) {
+        await audit(commandText, 'usage', err.message);
+        return [cardReply(usageCard(commandInfo(spec, t), err.problems, t))];
+      }
+      throw err;
+    }
+    const extra: Reply[] = [];
+    const ctx: CommandContext<Record<string, unknown>> = {
+      args,
+      message: msg,
+      ...(person ? { person } : {}),
+      services,
+      locale,
+      t,
+      reply: async (r, o) => {
+        await services.outbox.send({ to: msg.chat, reply: r, inReplyTo: msg, ...(o?.cardKey ? { cardKey: o.cardKey } : {}) });
+      },
+    };
+    try {
+      if (!options.confirmed && spec.confirm && (await (spec as CommandSpec).confirm!(args as never, ctx as never))) {
+        const p = await this.opts.confirmations.propose(msg, commandText);
+        await audit(commandText, 'proposed');
+        return [cardReply(confirmCard({ id: p.id, text: commandText, ttlMinutes: Math.round(this.opts.confirmTtlMs / 60000) }, t))];
+      }
+      const reply = await spec.run(ctx as never);
+      await audit(commandText, 'ok');
+      if (reply) extra.push(reply);
+      return extra;
+    } catch (err) {
+      if (err instanceof BotError && err.userMessage) {
+        await audit(commandText, 'error', err.code);
+        return [cardReply(noticeCard(err.userMessage, 'warning'))];
+      }
+      const errorId = randomBytes(4).toString('hex');
+      services.log.error({ err, errorId, platform: msg.platform, msgId: msg.id, command: spec.name }, 'command failed');
+      await audit(commandText, 'error', `internal ${errorId}`);
+      return [cardReply(internalErrorCard(errorId, t))];
+    }
+  }
+}
+
+/** Text of replies, for logs and tests. */
+export const replyToText = (r: Reply): string => (r.kind === 'text' ? r.text : cardToText(r.card));

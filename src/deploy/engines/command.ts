@@ -1,0 +1,99 @@
+/**
+ * The `command` engine: spawn an argv array (no shell: a release named `v1;rm -rf /` is just a
+ * string in the environment), stream stdout/stderr lines with timestamps, exit code decides,
+ * cancel = SIGTERM to the process group, then SIGKILL after a grace period (issue 4 §4).
+ */
+import { spawn } from 'node:child_process';
+import type { CommandEngineConfig } from '../config.ts';
+import { componentEnvName } from '../model.ts';
+import { deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+
+export interface CommandEngineOptions {
+  cancelGraceMs: number;
+  clock?: () => number;
+  /** Base environment for children (default: process.env). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Lines longer than this are cut (a chatty script must not blow up the log store). */
+  maxLineLength?: number;
+}
+
+export function createCommandEngine(opts: CommandEngineOptions): Engine {
+  const clock = opts.clock ?? Date.now;
+  const maxLine = opts.maxLineLength ?? 2000;
+  return {
+    start(ctx: EngineContext): EngineRun {
+      const cfg = ctx.environment.engine as CommandEngineConfig;
+      const [file, ...args] = cfg.run;
+      if (!file) return { done: Promise.resolve({ outcome: 'failed', reason: 'empty run' }), cancel() {} };
+      const stamp = (stream: 'out' | 'err', line: string) =>
+        `${new Date(clock()).toISOString()} ${stream === 'err' ? 'ERR ' : ''}${line.length > maxLine ? line.slice(0, maxLine) + '…' : line}`;
+
+      let cancelled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const child = spawn(file, args, {
+        cwd: cfg.cwd ?? process.cwd(),
+        env: { ...(opts.baseEnv ?? process.env), ...(cfg.env ?? {}), ...deployVariables(ctx.task, componentEnvName) },
+        shell: false,
+        // Own process group so cancel reaches the script's children too (sleep, docker …).
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      if (child.pid !== undefined) void ctx.hooks.setRef({ pid: child.pid });
+
+      const pipe = (stream: NodeJS.ReadableStream | null, kind: 'out' | 'err') => {
+        if (!stream) return;
+        let rest = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          const parts = (rest + chunk).split('\n');
+          rest = parts.pop() ?? '';
+          // Keep a single unterminated line bounded as well.
+          if (rest.length > maxLine) {
+            parts.push(rest);
+            rest = '';
+          }
+          if (parts.length) ctx.hooks.log(parts.map((l) => stamp(kind, l.replace(/\r$/, ''))));
+        });
+        stream.on('end', () => {
+          if (rest) ctx.hooks.log([stamp(kind, rest)]);
+          rest = '';
+        });
+      };
+      pipe(child.stdout, 'out');
+      pipe(child.stderr, 'err');
+
+      const signal = (sig: NodeJS.Signals) => {
+        if (child.pid === undefined || child.exitCode !== null) return;
+        try {
+          process.kill(-child.pid, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+
+      const done = new Promise<EngineResult>((resolve) => {
+        child.on('error', (err) => {
+          if (killTimer) clearTimeout(killTimer);
+          resolve({ outcome: 'failed', reason: (err as NodeJS.ErrnoException).code ?? err.message });
+        });
+        child.on('close', (code, sig) => {
+          if (killTimer) clearTimeout(killTimer);
+          if (cancelled) resolve({ outcome: 'cancelled', reason: sig ?? `exit code ${code}` });
+          else if (code === 0) resolve({ outcome: 'succeeded' });
+          else resolve({ outcome: 'failed', reason: sig ? `signal ${sig}` : `exit code ${code}` });
+        });
+      });
+
+      return {
+        done,
+        cancel() {
+          if (cancelled) return;
+          cancelled = true;
+          signal('SIGTERM');
+          killTimer = setTimeout(() => signal('SIGKILL'), opts.cancelGraceMs);
+          killTimer.unref();
+        },
+      };
+    },
+  };
+}
