@@ -30,6 +30,7 @@ export interface BotOptions {
 export class Bot {
   private readonly seen: Collection<{ at: number }>;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
   readonly services: Services;
 
   constructor(private readonly opts: BotOptions) {
@@ -44,7 +45,13 @@ export class Bot {
   async handleMessage(msg: IncomingMessage): Promise<{ duplicate: boolean }> {
     const fresh = await this.seen.insertIfAbsent(`${msg.platform}:${msg.id}`, { at: msg.receivedAt });
     if (!fresh) return { duplicate: true };
-    const p = this.process(msg).finally(() => this.inflight.delete(p));
+    // One chat's messages are answered in the order they arrived; different chats run concurrently.
+    const prev = this.chains.get(msg.chat) ?? Promise.resolve();
+    const p: Promise<void> = prev.then(() => this.process(msg)).finally(() => {
+      this.inflight.delete(p);
+      if (this.chains.get(msg.chat) === p) this.chains.delete(msg.chat);
+    });
+    this.chains.set(msg.chat, p);
     this.inflight.add(p);
     return { duplicate: false };
   }
@@ -55,7 +62,13 @@ export class Bot {
   }
 
   private async process(msg: IncomingMessage): Promise<void> {
-    const replies = await this.dispatch(msg);
+    let replies: Reply[];
+    try {
+      replies = await this.dispatch(msg);
+    } catch (err) {
+      this.services.log.error({ err, platform: msg.platform, msgId: msg.id }, 'message processing failed');
+      return;
+    }
     for (const reply of replies) {
       await this.services.outbox.send({ to: msg.chat, reply, inReplyTo: msg });
     }

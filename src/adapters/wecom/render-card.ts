@@ -73,7 +73,7 @@ function plain(s: string): string {
  */
 export async function renderTemplateCard(
   card: Card,
-  opts: { taskId: string; keyFor: (command: string) => Promise<string>; sourceDesc?: string },
+  opts: { taskId: string; keyFor: (command: string, forceStored?: boolean) => Promise<string>; sourceDesc?: string },
 ): Promise<TemplateCardJson> {
   const texts: string[] = [];
   const quotes: string[] = [];
@@ -108,7 +108,7 @@ export async function renderTemplateCard(
           } else if (buttons.length < LIMITS.buttons) {
             let key = await opts.keyFor(btn.action.command);
             // Keys must be unique within a card ("不可重复"): a duplicate command gets its own stored id.
-            if (usedKeys.has(key)) key = await opts.keyFor(btn.action.command + ' '.repeat(2000));
+            if (usedKeys.has(key)) key = await opts.keyFor(btn.action.command, true);
             usedKeys.add(key);
             buttons.push({ text: truncate(btn.label, LIMITS.buttonText), style: styleOf(btn), key });
           } else overflowButtons.push(btn.action.command);

@@ -61,8 +61,8 @@ export class WecomState {
   }
 
   /** The button key for a command: inline when short, else a stored short id. */
-  async keyFor(command: string): Promise<string> {
-    if (Buffer.byteLength(INLINE + command, 'utf8') <= MAX_INLINE_KEY_BYTES) return INLINE + command;
+  async keyFor(command: string, forceStored = false): Promise<string> {
+    if (!forceStored && Buffer.byteLength(INLINE + command, 'utf8') <= MAX_INLINE_KEY_BYTES) return INLINE + command;
     const id = randomBytes(9).toString('base64url');
     await this.commands.put(id, { command });
     return STORED + id;

@@ -63,11 +63,12 @@ export function createCommandEngine(opts: CommandEngineOptions): Engine {
       pipe(child.stderr, 'err');
 
       const signal = (sig: NodeJS.Signals) => {
-        if (child.pid === undefined || child.exitCode !== null) return;
+        // The group may outlive the leader (a grandchild holding the pipes), so no exitCode check.
+        if (child.pid === undefined) return;
         try {
           process.kill(-child.pid, sig);
         } catch {
-          child.kill(sig);
+          // ESRCH: the whole group is gone already.
         }
       };
 

@@ -18,6 +18,8 @@ export interface EngineHooks {
 export interface EngineRun {
   done: Promise<EngineResult>;
   cancel(): void;
+  /** Stop following without touching the deploy (shutdown; a restart re-attaches). */
+  detach?(): void;
 }
 
 export interface EngineContext {

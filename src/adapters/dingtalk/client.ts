@@ -1,0 +1,215 @@
+/**
+ * DingTalk OpenAPI client (chat-platforms.md §4.1–4.5): OAuth2 access token (cached, refreshed 5 min
+ * before expiry, single-flight), sessionWebhook posts, robot group / single-chat messages, and
+ * interactive cards (createAndDeliver, PUT update). Every base URL comes from config; the token is
+ * sent only as the `x-acs-dingtalk-access-token` header and never logged. Errors → UpstreamError.
+ */
+import type { Logger } from 'pino';
+import { request } from 'undici';
+import { UpstreamError } from '../../core/errors.ts';
+import type { DingtalkConfig } from './config.ts';
+
+/** Refresh this long before the token expires (the python SDK does the same). */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/** OpenAPI calls made by this process (the base edition allows 10 000 a month, `90020`; §4.8). */
+export interface DingtalkApiStats {
+  tokenFetches: number;
+  openApiCalls: number;
+  cardCreates: number;
+  cardUpdates: number;
+  webhookPosts: number;
+}
+
+export interface DingtalkClientOptions {
+  config: DingtalkConfig;
+  log: Logger;
+  clock?: () => number;
+  /** Retries for 5xx/429 answers, with `retryBaseMs * 2^n` backoff. */
+  retries?: number;
+  retryBaseMs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+/** Low-level DingTalk HTTP client; routing (which channel to use) lives in send.ts. */
+export class DingtalkClient {
+  readonly stats: DingtalkApiStats = { tokenFetches: 0, openApiCalls: 0, cardCreates: 0, cardUpdates: 0, webhookPosts: 0 };
+  private token?: { value: string; expiresAt: number };
+  private inflight?: Promise<string>;
+  private readonly clock: () => number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+
+  constructor(private readonly opts: DingtalkClientOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.retries = opts.retries ?? 2;
+    this.retryBaseMs = opts.retryBaseMs ?? 500;
+  }
+
+  /** A valid access token; concurrent callers share one fetch. */
+  async accessToken(): Promise<string> {
+    const now = this.clock();
+    if (this.token && now < this.token.expiresAt - TOKEN_REFRESH_MARGIN_MS) return this.token.value;
+    this.inflight ??= this.fetchToken().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { apiBase, clientId, clientSecret } = this.opts.config;
+    const before = this.clock();
+    this.stats.tokenFetches++;
+    const body = await this.call('POST', `${apiBase}/v1.0/oauth2/accessToken`, { appKey: clientId, appSecret: clientSecret });
+    const value = body['accessToken'];
+    const expireIn = Number(body['expireIn'] ?? 7200);
+    if (typeof value !== 'string' || !value) throw new UpstreamError('dingtalk', 200, 'accessToken missing in response');
+    this.token = { value, expiresAt: before + expireIn * 1000 };
+    this.opts.log.debug({ expireIn }, 'dingtalk: access token refreshed');
+    return value;
+  }
+
+  /** POST a message body to a sessionWebhook (§4.1; `{errcode:0}` on success). */
+  async postSessionWebhook(url: string, body: Json): Promise<void> {
+    this.stats.webhookPosts++;
+    await this.call('POST', url, body);
+  }
+
+  /** `POST /v1.0/robot/groupMessages/send` (§4.4). */
+  async sendGroupMessage(openConversationId: string, msgKey: string, msgParam: Json): Promise<void> {
+    await this.openApi('POST', '/v1.0/robot/groupMessages/send', {
+      robotCode: this.opts.config.robotCode,
+      openConversationId,
+      msgKey,
+      msgParam: JSON.stringify(msgParam),
+    });
+  }
+
+  /** `POST /v1.0/robot/oToMessages/batchSend` for single chats (§4.4). */
+  async sendDirectMessage(userIds: string[], msgKey: string, msgParam: Json): Promise<void> {
+    await this.openApi('POST', '/v1.0/robot/oToMessages/batchSend', {
+      robotCode: this.opts.config.robotCode,
+      userIds,
+      msgKey,
+      msgParam: JSON.stringify(msgParam),
+    });
+  }
+
+  /**
+   * `POST /v1.0/card/instances/createAndDeliver` into a group (`IM_GROUP.<cid>`) or a single chat
+   * with the robot (`IM_ROBOT.<userId>`), clicks on Stream (§4.8 "Delivering into a group").
+   * HTTP 200 is not proof of delivery: a failed deliverResults entry is an error too.
+   */
+  async createAndDeliverCard(a: {
+    outTrackId: string;
+    templateId: string;
+    params: Record<string, string>;
+    target: { kind: 'group'; openConversationId: string } | { kind: 'direct'; userId: string };
+    atUserIds?: string[];
+    callbackType?: 'STREAM' | 'HTTP';
+  }): Promise<void> {
+    this.stats.cardCreates++;
+    const robotCode = this.opts.config.robotCode;
+    const at = a.atUserIds?.length ? Object.fromEntries(a.atUserIds.map((u) => [u, u])) : undefined;
+    const space =
+      a.target.kind === 'group'
+        ? {
+            openSpaceId: `dtv1.card//IM_GROUP.${a.target.openConversationId}`,
+            imGroupOpenSpaceModel: { supportForward: false },
+            imGroupOpenDeliverModel: { robotCode, ...(at ? { atUserIds: at } : {}) },
+          }
+        : {
+            openSpaceId: `dtv1.card//IM_ROBOT.${a.target.userId}`,
+            imRobotOpenSpaceModel: { supportForward: false },
+            imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode },
+          };
+    const res = await this.openApi('POST', '/v1.0/card/instances/createAndDeliver', {
+      cardTemplateId: a.templateId,
+      outTrackId: a.outTrackId,
+      callbackType: a.callbackType ?? 'STREAM',
+      cardData: { cardParamMap: a.params },
+      ...space,
+      userIdType: 1,
+    });
+    const result = (res['result'] ?? {}) as { deliverResults?: Array<{ success?: boolean; errorMsg?: string }> };
+    const failed = (result.deliverResults ?? []).find((d) => d.success === false);
+    if (res['success'] === false || failed) {
+      throw new UpstreamError('dingtalk', 200, `card not delivered: ${failed?.errorMsg ?? 'success=false'}`);
+    }
+  }
+
+  /** `PUT /v1.0/card/instances`, merged by key, seen by everyone (§4.8 "Updating the card"). */
+  async updateCard(outTrackId: string, params: Record<string, string>): Promise<void> {
+    this.stats.cardUpdates++;
+    await this.openApi('PUT', '/v1.0/card/instances', {
+      outTrackId,
+      cardData: { cardParamMap: params },
+      cardUpdateOptions: { updateCardDataByKey: true },
+      userIdType: 1,
+    });
+  }
+
+  private async openApi(method: 'POST' | 'PUT', path: string, body: Json): Promise<Json> {
+    const token = await this.accessToken();
+    this.stats.openApiCalls++;
+    return this.call(method, `${this.opts.config.apiBase}${path}`, body, token);
+  }
+
+  /** One JSON call with retries on 5xx/429; the body is always consumed. */
+  private async call(method: 'POST' | 'PUT', url: string, body: Json, token?: string): Promise<Json> {
+    const pathOnly = safePath(url);
+    for (let attempt = 0; ; attempt++) {
+      let status = 0;
+      let parsed: Json = {};
+      try {
+        const res = await request(url, {
+          method,
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { 'x-acs-dingtalk-access-token': token } : {}) },
+          body: JSON.stringify(body),
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
+        status = res.statusCode;
+        const textBody = await res.body.text();
+        try {
+          parsed = textBody ? (JSON.parse(textBody) as Json) : {};
+        } catch {
+          parsed = { message: textBody.slice(0, 200) };
+        }
+      } catch (err) {
+        if (attempt < this.retries) {
+          await sleep(this.retryBaseMs * 2 ** attempt);
+          continue;
+        }
+        throw new UpstreamError('dingtalk', 0, `${method} ${pathOnly}: ${(err as Error).message}`);
+      }
+      const retryable = status >= 500 || status === 429;
+      if (retryable && attempt < this.retries) {
+        this.opts.log.warn({ status, path: pathOnly, attempt }, 'dingtalk: retrying');
+        await sleep(this.retryBaseMs * 2 ** attempt);
+        continue;
+      }
+      // v1.0 APIs answer {code, message} with a 4xx/5xx; oapi/sessionWebhook answer 200 {errcode, errmsg}.
+      const errcode = parsed['errcode'];
+      if (status >= 400 || (typeof errcode === 'number' && errcode !== 0)) {
+        const code = String(parsed['code'] ?? errcode ?? '');
+        const msg = String(parsed['message'] ?? parsed['errmsg'] ?? '');
+        throw new UpstreamError('dingtalk', status, `${method} ${pathOnly}: ${code} ${msg}`.trim());
+      }
+      return parsed;
+    }
+  }
+}
+
+/** The URL without its query (sessionWebhook URLs carry a session token in the query). */
+function safePath(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return '(bad url)';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,58 @@
+/**
+ * `POST /webhooks/dingtalk` (contract.md): HTTP-mode robot messages and HTTP card callbacks.
+ * Verify `timestamp` + `sign` BEFORE parsing (401), then validate (400), hand the message to the bot
+ * (`onMessage` resolves once it is recorded; the command runs asynchronously) and answer 200 at once.
+ */
+import type { Logger } from 'pino';
+import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
+import type { IncomingMessage } from '../../core/message.ts';
+import type { HttpAnswer, RawRequest, WebhookRoute } from '../types.ts';
+import type { DingtalkConfig } from './config.ts';
+import { cardClickToMessage, isCardCallback, parseCardCallback, parseRobotMessage } from './parse.ts';
+import type { RecentIds } from './recent.ts';
+import type { DingtalkSender } from './send.ts';
+import { verifyDingtalkRequest } from './verify.ts';
+
+export interface HttpRouteDeps {
+  config: DingtalkConfig;
+  onMessage(msg: IncomingMessage): Promise<void>;
+  log: Logger;
+  sender: DingtalkSender;
+  recent: RecentIds;
+  clock?: () => number;
+}
+
+/** The webhook route for HTTP mode (also usable in Stream mode for HTTP card callbacks). */
+export function dingtalkWebhookRoute(deps: HttpRouteDeps): WebhookRoute {
+  const clock = deps.clock ?? Date.now;
+  return {
+    method: 'POST',
+    path: '/webhooks/dingtalk',
+    async handle(req: RawRequest): Promise<HttpAnswer> {
+      verifyDingtalkRequest(req.headers, deps.config.clientSecret, clock());
+      const ct = req.headers['content-type'] ?? 'application/json';
+      if (!/json/i.test(ct)) throw new UnsupportedMediaError(`expected application/json, got ${ct}`);
+      let body: unknown;
+      try {
+        body = JSON.parse(req.rawBody.toString('utf8'));
+      } catch {
+        throw new BadRequestError('body is not JSON');
+      }
+      let msg: IncomingMessage;
+      if (isCardCallback(body)) {
+        const click = parseCardCallback(body);
+        const rec = await deps.sender.cardByTrack(click.outTrackId);
+        msg = cardClickToMessage(click, { ...(rec ? { chat: rec.chat, chatType: rec.chatType } : {}), receivedAt: req.receivedAt });
+      } else {
+        msg = parseRobotMessage(body, req.receivedAt);
+      }
+      if (deps.recent.add(msg.id)) {
+        deps.sender.observe(msg);
+        await deps.onMessage(msg);
+      } else {
+        deps.log.debug({ id: msg.id }, 'dingtalk: duplicate message ignored');
+      }
+      return { status: 200, body: {} };
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The DingTalk ChatAdapter (issue 5): Stream or HTTP robot in, sessionWebhook / OpenAPI / interactive
+ * cards out. Wiring: `createDingtalkAdapter({ config: cfg.chat.dingtalk, onMessage, log, store })`.
+ */
+import type { Logger } from 'pino';
+import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
+import type { Store } from '../../store/types.ts';
+import type { ChatAdapter, WebhookRoute } from '../types.ts';
+import { DingtalkClient, type DingtalkApiStats } from './client.ts';
+import type { DingtalkConfig } from './config.ts';
+import { dingtalkWebhookRoute } from './http.ts';
+import { cardClickToMessage, parseCardCallback, parseRobotMessage } from './parse.ts';
+import { RecentIds } from './recent.ts';
+import { DingtalkSender, type CardRecord } from './send.ts';
+import { StreamSupervisor, type StreamStats, type StreamTimings } from './stream.ts';
+
+export { dingtalkConfigSchema, type DingtalkConfig } from './config.ts';
+
+export interface DingtalkAdapterDeps {
+  config: DingtalkConfig;
+  onMessage(msg: IncomingMessage): Promise<void>;
+  log: Logger;
+  /** Persists the cardKey → card map (collection `dingtalk-cards`) so updates survive restarts. */
+  store?: Store;
+  /** Tests: faster supervisor timings, a fixed clock, no retry delays. */
+  streamTimings?: Partial<StreamTimings>;
+  clock?: () => number;
+  retryBaseMs?: number;
+}
+
+/** The DingTalk adapter plus counters for /metrics. */
+export interface DingtalkAdapter extends ChatAdapter {
+  /** OpenAPI usage (cards count against the monthly quota) and stream health. */
+  stats(): { api: DingtalkApiStats; stream?: StreamStats; streamConnected: boolean };
+}
+
+export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapter {
+  const { config, log } = deps;
+  const clock = deps.clock ?? Date.now;
+  const client = new DingtalkClient({ config, log, clock, ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}) });
+  const cards = deps.store?.collection<CardRecord>('dingtalk-cards', { tier: 'bulk', maxItems: 5000 });
+  const sender = new DingtalkSender({
+    config,
+    client,
+    log,
+    clock,
+    interactiveCards: config.mode === 'stream',
+    ...(cards ? { cards } : {}),
+  });
+  const recent = new RecentIds(2000);
+
+  const deliver = async (msg: IncomingMessage): Promise<void> => {
+    if (!recent.add(msg.id)) return log.debug({ id: msg.id }, 'dingtalk: duplicate message ignored');
+    sender.observe(msg);
+    await deps.onMessage(msg);
+  };
+
+  const stream =
+    config.mode === 'stream'
+      ? new StreamSupervisor({
+          config,
+          log,
+          ...(deps.streamTimings ? { timings: deps.streamTimings } : {}),
+          handlers: {
+            robot: async (data) => deliver(parseRobotMessage(data, clock())),
+            card: async (data, messageId) => {
+              const click = parseCardCallback(data);
+              const rec = await sender.cardByTrack(click.outTrackId);
+              await deliver(
+                cardClickToMessage(click, {
+                  ...(rec ? { chat: rec.chat, chatType: rec.chatType } : {}),
+                  deliveryId: `card:${messageId}`,
+                  receivedAt: clock(),
+                }),
+              );
+            },
+          },
+        })
+      : undefined;
+
+  // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
+  const routes: WebhookRoute[] =
+    config.mode === 'http' ? [dingtalkWebhookRoute({ config, onMessage: deps.onMessage, log, sender, recent, clock })] : [];
+
+  return {
+    platform: 'dingtalk',
+    addressPrefixes: ['dingtalk'],
+    routes: () => routes,
+    async start() {
+      stream?.start();
+    },
+    async stop() {
+      await stream?.stop();
+    },
+    send: (msg: OutgoingMessage) => sender.send(msg),
+    stats: () => ({ api: { ...client.stats }, ...(stream ? { stream: { ...stream.stats } } : {}), streamConnected: stream?.connected ?? false }),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The `gitlab-pipeline` engine: create a pipeline on the product's project with OPSBOT_* variables
+ * (gitlab.md §3.2), follow it by polling with backoff and by `deploy.pipeline.updated` events from
+ * the GitLab webhook source (gitlab.md §2.2: hooks fire on every transition, may repeat or arrive out
+ * of order, so any terminal status is confirmed by the same handler only once), cancel on `/cancel`.
+ */
+import type { EventBus } from '../../core/events.ts';
+import type { GitlabEngineConfig } from '../config.ts';
+import { componentEnvName } from '../model.ts';
+import type { EngineRef } from '../tasks.ts';
+import { deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+
+/** A pipeline as src/integrations/gitlab-api.ts returns it. */
+export interface GitlabPipeline {
+  id: number;
+  status: string;
+  ref: string;
+  sha: string;
+  webUrl: string;
+}
+
+/** The part of the GitLab API client this engine needs (declared here so it can be stubbed). */
+export interface GitlabPipelineApi {
+  createPipeline(project: string, ref: string, variables: Record<string, string>): Promise<GitlabPipeline>;
+  getPipeline(project: string, id: number): Promise<GitlabPipeline>;
+  cancelPipeline(project: string, id: number): Promise<GitlabPipeline>;
+}
+
+/** Payload of `deploy.pipeline.updated` (emitted by the GitLab webhook source). */
+export interface PipelineUpdatedPayload {
+  project: string;
+  pipelineId: number;
+  status: string;
+  webUrl?: string;
+}
+
+export interface GitlabEngineOptions {
+  api?: GitlabPipelineApi;
+  events?: EventBus;
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  clock?: () => number;
+}
+
+/** GitLab pipeline status → engine outcome; undefined while not finished (gitlab.md §2.2). */
+export function mapPipelineStatus(status: string): EngineResult | undefined {
+  switch (status) {
+    case 'success':
+      return { outcome: 'succeeded' };
+    case 'failed':
+      return { outcome: 'failed', reason: 'pipeline failed' };
+    case 'canceled':
+      return { outcome: 'cancelled', reason: 'pipeline canceled' };
+    case 'skipped':
+      return { outcome: 'failed', reason: 'pipeline skipped' };
+    default:
+      return undefined;
+  }
+}
+
+export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
+  const clock = opts.clock ?? Date.now;
+  const stamp = (line: string) => `${new Date(clock()).toISOString()} ${line}`;
+
+  /** Follow a created pipeline to its end. */
+  function follow(ctx: EngineContext, ref: Required<Pick<EngineRef, 'pipelineId' | 'project'>>, api: GitlabPipelineApi) {
+    let finish!: (r: EngineResult) => void;
+    const done = new Promise<EngineResult>((r) => (finish = r));
+    let over = false;
+    let last = '';
+    let interval = opts.pollIntervalMs;
+    let timer: NodeJS.Timeout | undefined;
+
+    const end = (r: EngineResult) => {
+      if (over) return;
+      over = true;
+      if (timer) clearTimeout(timer);
+      off?.();
+      finish(r);
+    };
+    const observe = (status: string) => {
+      if (over) return;
+      if (status !== last) {
+        last = status;
+        interval = opts.pollIntervalMs; // movement: poll briskly again
+        ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: ${status}`)]);
+      }
+      const r = mapPipelineStatus(status);
+      if (r) end(r);
+    };
+    const poll = async () => {
+      timer = undefined;
+      try {
+        observe((await api.getPipeline(ref.project, ref.pipelineId)).status);
+      } catch (err) {
+        // Transient API trouble does not fail a deploy; the timeout bounds it.
+        ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: poll failed: ${(err as Error).message}`)]);
+      }
+      if (!over) {
+        timer = setTimeout(() => void poll(), interval);
+        interval = Math.min(Math.round(interval * 1.5), opts.maxPollIntervalMs);
+      }
+    };
+    const off = opts.events?.on<PipelineUpdatedPayload>('deploy.pipeline.updated', (e) => {
+      if (e.payload.project === ref.project && Number(e.payload.pipelineId) === ref.pipelineId) observe(e.payload.status);
+    });
+    timer = setTimeout(() => void poll(), 0);
+
+    return {
+      done,
+      cancel() {
+        if (over) return;
+        api.cancelPipeline(ref.project, ref.pipelineId).then(
+          () => end({ outcome: 'cancelled', reason: 'pipeline canceled' }),
+          (err: Error) => ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: cancel failed: ${err.message}`)]),
+        );
+      },
+      detach() {
+        over = true;
+        if (timer) clearTimeout(timer);
+        off?.();
+      },
+    } satisfies EngineRun;
+  }
+
+  return {
+    start(ctx) {
+      const api = opts.api;
+      const cfg = ctx.environment.engine as GitlabEngineConfig;
+      const project = cfg.project ?? ctx.product.gitlabProject;
+      if (!api || !project) {
+        return { done: Promise.resolve({ outcome: 'failed', reason: api ? 'no gitlab project configured' : 'gitlab not configured' }), cancel() {} };
+      }
+      let cancelled = false;
+      let detached = false;
+      let run: EngineRun | undefined;
+      const done = (async (): Promise<EngineResult> => {
+        const variables = { ...(cfg.variables ?? {}), ...deployVariables(ctx.task, componentEnvName) };
+        let p: GitlabPipeline;
+        try {
+          p = await api.createPipeline(project, cfg.ref, variables);
+        } catch (err) {
+          return { outcome: 'failed', reason: (err as Error).message };
+        }
+        await ctx.hooks.setRef({ pipelineId: p.id, project, webUrl: p.webUrl });
+        ctx.hooks.log([stamp(`pipeline #${p.id} created on ${project} @ ${cfg.ref}: ${p.webUrl}`)]);
+        run = follow(ctx, { pipelineId: p.id, project }, api);
+        if (cancelled) run.cancel();
+        if (detached) run.detach?.();
+        return run.done;
+      })();
+      return {
+        done,
+        cancel() {
+          cancelled = true;
+          run?.cancel();
+        },
+        detach() {
+          detached = true;
+          run?.detach?.();
+        },
+      };
+    },
+    resume(ctx) {
+      const ref = ctx.task.engineRef;
+      if (!opts.api || ref?.pipelineId === undefined || !ref.project) return undefined;
+      ctx.hooks.log([stamp(`re-attached to pipeline #${ref.pipelineId} after restart`)]);
+      return follow(ctx, { pipelineId: ref.pipelineId, project: ref.project }, opts.api);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The deploy feature's facade (issue 4): plan, enqueue, rollback, cancel, status, list, recover,
+ * stop. Commands reach it as `services.deploys`; the lead creates it with createDeployService().
+ */
+import { UserFacingError } from '../core/errors.ts';
+import { t as translate, type Locale } from '../core/i18n.ts';
+import { cardReply, type IncomingMessage } from '../core/message.ts';
+import type { Services } from '../core/services.ts';
+import type { Card } from '../../cards/model.ts';
+import { deployTaskCard } from '../../cards/deploy-task.ts';
+import { defaultDeployConfig, deployConfigSchema, type DeployConfig, type ProductsConfig } from './config.ts';
+import { createCommandEngine } from './engines/command.ts';
+import { createGitlabPipelineEngine, type GitlabPipelineApi } from './engines/gitlab-pipeline.ts';
+import type { Engine } from './engines/types.ts';
+import { DeployModel } from './model.ts';
+import { computeChanges, type DeployPlan, type ProductStatus } from './plan.ts';
+import { ProgressThrottle } from './progress.ts';
+import { ReleaseRegistry } from './releases.ts';
+import { TaskRunner } from './runner.ts';
+import { isTerminal, laneOf, TaskRepo, type DeployTask } from './tasks.ts';
+import './messages.ts';
+
+export interface TaskRequest {
+  product: string;
+  env: string;
+  requestedBy: { id: string; name: string };
+  /** The chat message (or click) asking: its chat gets the card; its id makes the request idempotent. */
+  message: Pick<IncomingMessage, 'id' | 'chat'> & Partial<IncomingMessage>;
+}
+
+export interface DeployService {
+  readonly model: DeployModel;
+  readonly releases: ReleaseRegistry;
+  plan(product: string, release: string, env: string): Promise<DeployPlan>;
+  enqueue(req: TaskRequest & { release: string }): Promise<{ task: DeployTask; created: boolean }>;
+  /** `to` defaults to the release that ran on the environment before the current one. */
+  rollback(req: TaskRequest & { to?: string }): Promise<{ task: DeployTask; created: boolean }>;
+  cancel(id: string, by: string): Promise<DeployTask>;
+  status(product?: string): Promise<ProductStatus[]>;
+  list(product?: string, limit?: number): Promise<DeployTask[]>;
+  get(id: string): Promise<DeployTask | undefined>;
+  logTail(id: string, lines?: number): Promise<string[]>;
+  /** The task's card as it looks now. */
+  taskCard(task: DeployTask, locale?: Locale): Promise<Card>;
+  /** Send the task's card again (a repeated command shows the existing task). */
+  showTask(id: string, inReplyTo?: IncomingMessage): Promise<void>;
+  recover(): Promise<void>;
+  stop(): Promise<void>;
+  /** Tests: wait until nothing runs. */
+  idle(ms?: number): Promise<void>;
+}
+
+declare module '../core/services.ts' {
+  interface Services {
+    deploys?: DeployService;
+  }
+}
+
+export interface DeployServiceOptions {
+  /** Default: `services.config.products`. */
+  products?: ProductsConfig;
+  /** Default: `services.config.deploy` parsed with deployConfigSchema. */
+  config?: Partial<DeployConfig>;
+  /** The GitLab client (src/integrations/gitlab-api.ts createGitlabApi); without it gitlab-pipeline tasks fail. */
+  gitlab?: GitlabPipelineApi;
+  /** Replace engines (tests). */
+  engines?: Partial<Record<DeployTask['engine'], Engine>>;
+}
+
+function readConfig(services: Services, given?: Partial<DeployConfig>): DeployConfig {
+  const raw = given ?? (services.config as { deploy?: unknown } | undefined)?.deploy ?? {};
+  const parsed = deployConfigSchema.safeParse(raw);
+  return parsed.success ? parsed.data : { ...defaultDeployConfig, ...(raw as Partial<DeployConfig>) };
+}
+
+export function createDeployService(services: Services, opts: DeployServiceOptions = {}): DeployService {
+  const locale = services.locale;
+  const tr = (key: string, vars?: Record<string, string | number>) => translate(locale, key, vars);
+  const config = readConfig(services, opts.config);
+  const products = opts.products ?? (services.config.products as ProductsConfig);
+  const model = new DeployModel(products, locale);
+  const releases = new ReleaseRegistry(model, services.store, locale, config.historySize);
+  const repo = new TaskRepo(services.store);
+  const replyTo = new Map<string, IncomingMessage>();
+
+  const engines: Record<DeployTask['engine'], Engine> = {
+    command: opts.engines?.command ?? createCommandEngine({ cancelGraceMs: config.cancelGraceMs, clock: services.clock }),
+    'gitlab-pipeline':
+      opts.engines?.['gitlab-pipeline'] ??
+      createGitlabPipelineEngine({
+        ...(opts.gitlab ? { api: opts.gitlab } : {}),
+        events: services.events,
+        pollIntervalMs: config.pollIntervalMs,
+        maxPollIntervalMs: config.maxPollIntervalMs,
+        clock: services.clock,
+      }),
+  };
+
+  const logTail = (id: string, n = 6) => services.store.readLog(id, { tail: n });
+  const taskCard = async (task: DeployTask, loc: Locale = locale) =>
+    deployTaskCard({ task, logTail: await logTail(task.id), now: services.clock() }, (k, v) => translate(loc, k, v));
+
+  const sendCard = async (id: string) => {
+    const task = await repo.get(id);
+    if (!task) return;
+    const inReplyTo = replyTo.get(id);
+    await services.outbox.send({ to: task.chat, reply: cardReply(await taskCard(task)), cardKey: `task:${id}`, ...(inReplyTo ? { inReplyTo } : {}) });
+    if (isTerminal(task.state)) replyTo.delete(id);
+  };
+  const progress = new ProgressThrottle(config.progressThrottleMs, services.clock, sendCard, (err) =>
+    services.log.warn({ err }, 'deploy: progress card failed'),
+  );
+  const runner = new TaskRunner({ repo, store: services.store, model, releases, engines, progress, events: services.events, log: services.log, clock: services.clock, config });
+
+  async function create(req: TaskRequest, release: string, kind: DeployTask['kind']) {
+    if (runner.stopping) throw new UserFacingError('E_CONFLICT', tr('deploy.error.stopping'));
+    const env = model.environment(req.product, req.env);
+    const rel = await releases.get(req.product, release);
+    const current = await releases.current(req.product, req.env);
+    const res = await repo.create({
+      product: req.product,
+      release: rel.version,
+      env: req.env,
+      kind,
+      components: rel.components,
+      ...(current ? { previousRelease: current.release } : {}),
+      requestedBy: req.requestedBy,
+      chat: req.message.chat,
+      messageId: req.message.id,
+      engine: env.engine.type,
+      createdAt: services.clock(),
+    });
+    if (res.created) {
+      if (req.message.platform) replyTo.set(res.task.id, req.message as IncomingMessage);
+      await progress.force(res.task.id);
+      void runner.pump();
+    }
+    return res;
+  }
+
+  return {
+    model,
+    releases,
+    async plan(product, release, env) {
+      const p = model.product(product);
+      const e = model.environment(product, env);
+      const rel = await releases.get(product, release);
+      const current = await releases.current(product, env);
+      return {
+        product,
+        release: rel.version,
+        env,
+        protected: e.protected === true,
+        engine: e.engine.type,
+        ...(current ? { currentRelease: current.release } : {}),
+        changes: computeChanges(p.components, rel.components, current?.components),
+      };
+    },
+    enqueue: (req) => create(req, req.release, 'deploy'),
+    async rollback(req) {
+      model.environment(req.product, req.env);
+      const to = req.to ?? (await releases.rollbackTarget(req.product, req.env));
+      if (!to) throw new UserFacingError('E_NOT_FOUND', tr('deploy.error.noRollbackTarget', { product: req.product, env: req.env }));
+      return create(req, to, 'rollback');
+    },
+    async cancel(id, by) {
+      const task = await repo.get(id.replace(/^#/, ''));
+      if (!task) throw new UserFacingError('E_NOT_FOUND', tr('deploy.error.unknownTask', { id }));
+      if (isTerminal(task.state)) {
+        throw new UserFacingError('E_CONFLICT', tr('deploy.error.taskFinished', { id: task.id, state: tr(`deploy.state.${task.state}`) }));
+      }
+      return (await runner.cancel(task, by)) ?? task;
+    },
+    async status(product) {
+      const ids = product ? [(model.product(product), product)] : model.productIds();
+      const recent = await repo.list();
+      const out: ProductStatus[] = [];
+      for (const pid of ids) {
+        const envs = [];
+        for (const env of model.environmentIds(pid)) {
+          const current = await releases.current(pid, env);
+          const lastTask = recent.find((t) => laneOf(t) === `${pid}/${env}`);
+          envs.push({ env, protected: model.environment(pid, env).protected === true, ...(current ? { current } : {}), ...(lastTask ? { lastTask } : {}) });
+        }
+        out.push({ product: pid, environments: envs });
+      }
+      return out;
+    },
+    list(product, limit = 20) {
+      if (product) model.product(product);
+      return repo.list(product ? (t) => t.product === product : undefined, limit);
+    },
+    get: (id) => repo.get(id.replace(/^#/, '')),
+    logTail,
+    taskCard,
+    async showTask(id, inReplyTo) {
+      if (inReplyTo) replyTo.set(id, inReplyTo);
+      await progress.force(id);
+    },
+    recover: () => runner.recover(),
+    stop: () => runner.stop(),
+    idle: (ms) => runner.idle(ms),
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The alert engine: one card per issue (or metric rule) per chat, updated in place with exact counts;
+ * per-chat budget (new cards first, then refreshes at most every `refreshSeconds`), overflow folded into
+ * a digest card; escalation of unacknowledged paging alerts from persisted state (issue 7 §3, §5, §6).
+ * Time comes from the injected clock and `tick()` (a timer in production, the test in tests).
+ */
+import type { Logger } from 'pino';
+import { sentryAlertCard, sentryDigestCard, sentryEscalationCard } from '../../../cards/sentry-alert.ts';
+import type { Config } from '../../config/schema.ts';
+import { t as translate, type Locale } from '../../core/i18n.ts';
+import { cardReply } from '../../core/message.ts';
+import type { Outbox } from '../../core/services.ts';
+import type { Collection, Store } from '../../store/types.ts';
+import type { SentryConfig } from './config.ts';
+import { isOwnActor, type SentryEventPayload } from './map.ts';
+import './messages.ts';
+import { mentionsFor, rollbackTarget, routeAlert } from './routing.ts';
+import { alertCollection, cardKeyOf, toView, type AlertState } from './state.ts';
+
+export interface AlertsDeps {
+  config: Config;
+  sentry: SentryConfig;
+  store: Store;
+  outbox: Outbox;
+  log: Logger;
+  locale: Locale;
+  clock: () => number;
+}
+
+interface Lane {
+  sentAt: number[];
+  /** card key → last send in this chat (also "posted, in memory"). */
+  lastSent: Map<string, number>;
+  pendingNew: Set<string>;
+  dirty: Set<string>;
+  /** Dirty keys that skip the refresh interval (someone acted on them). */
+  urgent: Set<string>;
+  /** issue key → digest card key it was folded into. */
+  digestOf: Map<string, string>;
+  digestMembers: Map<string, string[]>;
+}
+
+export class SentryAlerts {
+  readonly states: Collection<AlertState>;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly warned = new Set<string>();
+  private readonly tr: (key: string, vars?: Record<string, string | number>) => string;
+
+  constructor(private readonly deps: AlertsDeps) {
+    this.states = alertCollection(deps.store);
+    this.tr = (key, vars) => translate(deps.locale, key, vars);
+  }
+
+  /** An alert fired: event_alert, legacy plugin, issue.created, metric critical/warning. */
+  async onAlert(p: SentryEventPayload): Promise<void> {
+    const { config, sentry, clock, log } = this.deps;
+    const echo = isOwnActor(p.actor, sentry);
+    const now = clock();
+    let key: string;
+    let projects: (string | undefined)[];
+    let level: string | undefined;
+    let environment: string | undefined;
+    let fields: Partial<AlertState>;
+    if (p.metric) {
+      key = `metric:${p.metric.ruleId}`;
+      projects = p.metric.projects;
+      level = p.action === 'warning' ? 'warning' : 'error';
+      environment = p.metric.environment;
+      fields = { kind: 'metric', title: p.metric.title, level, project: projects.join(', '), environment, description: p.metric.description, url: p.metric.url };
+    } else if (p.issue?.issueId) {
+      const i = p.issue;
+      key = i.issueId;
+      projects = [i.projectSlug];
+      level = i.level;
+      environment = i.environment;
+      fields = {
+        kind: 'issue', title: i.title, level: i.level, shortId: i.shortId, project: i.projectSlug, environment: i.environment, culprit: i.culprit,
+        release: i.release, rule: i.rule, url: i.url ?? `${sentry.url.replace(/\/+$/, '')}/organizations/${sentry.org}/issues/${i.issueId}/`,
+        userCount: i.userCount, firstSeen: i.firstSeen, lastSeen: i.lastSeen,
+      };
+    } else return;
+    const route = routeAlert(config, sentry, { projects, level, environment });
+    const slug = projects.filter(Boolean).join(',') || '?';
+    if (route.unmapped && !this.warned.has(slug)) {
+      this.warned.add(slug);
+      log.warn({ project: slug, defaultChat: sentry.defaultChat ?? null }, 'sentry project not mapped to a product (products.*.sentryProjects)');
+    }
+    const createdOnly = p.resource === 'issue';
+    const s = await this.states.update(key, (cur) => {
+      const next: AlertState = cur
+        ? { ...cur, history: [...cur.history], posted: { ...cur.posted } }
+        : { key, kind: 'issue', title: '', paging: route.paging, chats: [], owners: [], count: 0, status: 'open', history: [], posted: {}, escalations: 0, updatedAt: now };
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') (next as unknown as Record<string, unknown>)[k] = v;
+      // issue.created and the first event_alert usually describe the same first event: count it once.
+      if (createdOnly) next.count = Math.max(next.count, 1);
+      else if (cur?.createdOnly) next.count = Math.max(next.count, 1);
+      else next.count += 1;
+      next.createdOnly = createdOnly && !cur ? true : undefined;
+      if (!next.createdOnly) delete next.createdOnly;
+      if (cur && (cur.status === 'resolved' || cur.status === 'ignored') && !echo && p.action !== 'created') {
+        next.status = 'open';
+        delete next.statusBy;
+        next.escalations = 0;
+        delete next.escalateAt;
+      }
+      next.chats = route.chats;
+      next.owners = route.owners;
+      next.paging = route.paging;
+      if (route.product) next.product = route.product;
+      if (route.escalateAfterMinutes) next.escalateAfterMinutes = route.escalateAfterMinutes;
+      else delete next.escalateAfterMinutes;
+      if (next.paging && next.status === 'open' && next.escalateAt === undefined && next.escalateAfterMinutes && !echo) {
+        next.escalateAt = now + next.escalateAfterMinutes * 60_000;
+      }
+      next.updatedAt = now;
+      return next;
+    });
+    if (!s) return;
+    for (const chat of s.chats) {
+      const lane = this.lane(chat);
+      const known = s.posted[chat] !== undefined || lane.lastSent.has(key) || lane.digestOf.has(key) || lane.pendingNew.has(key);
+      if (!known) {
+        if (!echo) lane.pendingNew.add(key);
+      } else this.markDirty(lane, key, false);
+      await this.pump(chat);
+    }
+  }
+
+  /**
+   * Apply a state change (a webhook from Sentry, or a button) and refresh the card everywhere it was
+   * posted, without @mentions. Returns undefined when opsbot has no card for this key.
+   */
+  async change(key: string, fn: (s: AlertState) => void): Promise<AlertState | undefined> {
+    const now = this.deps.clock();
+    const s = await this.states.update(key, (cur) => {
+      if (!cur) return undefined;
+      const next: AlertState = { ...cur, history: [...cur.history], posted: { ...cur.posted } };
+      fn(next);
+      if (next.status !== 'open') delete next.escalateAt;
+      else if (next.escalateAt === undefined && next.paging && next.escalateAfterMinutes) next.escalateAt = now + next.escalateAfterMinutes * 60_000;
+      next.history = next.history.slice(-5);
+      next.updatedAt = now;
+      return next;
+    });
+    if (!s) return undefined;
+    for (const chat of Object.keys(s.posted)) {
+      this.markDirty(this.lane(chat), key, true);
+      await this.pump(chat);
+    }
+    return s;
+  }
+
+  /** Timers: flush folded refreshes and digests, and escalate overdue alerts. */
+  async tick(): Promise<void> {
+    for (const chat of [...this.lanes.keys()]) await this.pump(chat);
+    await this.escalate();
+  }
+
+  private lane(chat: string): Lane {
+    let l = this.lanes.get(chat);
+    if (!l) {
+      l = { sentAt: [], lastSent: new Map(), pendingNew: new Set(), dirty: new Set(), urgent: new Set(), digestOf: new Map(), digestMembers: new Map() };
+      this.lanes.set(chat, l);
+    }
+    return l;
+  }
+
+  private markDirty(lane: Lane, key: string, urgent: boolean): void {
+    const target = lane.digestOf.get(key) ?? key;
+    lane.dirty.add(target);
+    if (urgent) lane.urgent.add(target);
+  }
+
+  /** Free budget slots now (and reserve none). */
+  private room(lane: Lane): number {
+    const cutoff = this.deps.clock() - 60_000;
+    while (lane.sentAt.length > 0 && lane.sentAt[0]! <= cutoff) lane.sentAt.shift();
+    return this.deps.sentry.budgetPerChatPerMinute - lane.sentAt.length;
+  }
+
+  /** Reserve a slot synchronously (before any await) so concurrent pumps cannot overspend. */
+  private reserve(lane: Lane, cardKey: string): void {
+    const now = this.deps.clock();
+    lane.sentAt.push(now);
+    lane.lastSent.set(cardKey, now);
+  }
+
+  private async pump(chat: string): Promise<void> {
+    const lane = this.lane(chat);
+    const now = this.deps.clock();
+    // 1. New cards first; when more are waiting than the budget has room for, the rest go into one digest.
+    while (lane.pendingNew.size > 0 && this.room(lane) > 0) {
+      if (lane.pendingNew.size > 1 && this.room(lane) === 1) {
+        await this.postDigest(chat, lane, [...lane.pendingNew]);
+        lane.pendingNew.clear();
+        break;
+      }
+      const key = lane.pendingNew.values().next().value as string;
+      lane.pendingNew.delete(key);
+      this.reserve(lane, key);
+      await this.postNew(chat, key);
+    }
+    // 2. Refreshes of posted cards and digests, at most every refreshSeconds unless someone acted.
+    const minGap = this.deps.sentry.refreshSeconds * 1000;
+    for (const target of [...lane.dirty]) {
+      if (this.room(lane) <= 0) break;
+      if (!lane.urgent.has(target) && now - (lane.lastSent.get(target) ?? 0) < minGap) continue;
+      lane.dirty.delete(target);
+      lane.urgent.delete(target);
+      this.reserve(lane, target);
+      const members = lane.digestMembers.get(target);
+      if (members) await this.sendDigest(chat, target, members);
+      else await this.sendCard(chat, target, []);
+    }
+  }
+
+  private async postNew(chat: string, key: string): Promise<void> {
+    const s = await this.states.get(key);
+    if (!s) return;
+    await this.sendCard(chat, key, s.paging ? mentionsFor(this.deps.config, chat, s.owners) : [], s);
+    await this.states.update(key, (cur) => (cur ? { ...cur, posted: { ...cur.posted, [chat]: cur.posted[chat] ?? this.deps.clock() } } : cur));
+  }
+
+  private async sendCard(chat: string, key: string, mentions: string[], state?: AlertState): Promise<void> {
+    const s = state ?? (await this.states.get(key));
+    if (!s) return;
+    const card = sentryAlertCard(toView(s, rollbackTarget(this.deps.config, s.product, s.environment)), this.tr);
+    await this.deps.outbox.send({ to: chat, reply: cardReply(card), cardKey: cardKeyOf(key), ...(mentions.length > 0 ? { mentions } : {}) });
+  }
+
+  private async postDigest(chat: string, lane: Lane, keys: string[]): Promise<void> {
+    const digestKey = `sentry:digest:${this.deps.clock()}`;
+    this.reserve(lane, digestKey);
+    lane.digestMembers.set(digestKey, keys);
+    for (const k of keys) lane.digestOf.set(k, digestKey);
+    await this.sendDigest(chat, digestKey, keys);
+    const at = this.deps.clock();
+    for (const k of keys) await this.states.update(k, (cur) => (cur ? { ...cur, posted: { ...cur.posted, [chat]: cur.posted[chat] ?? at } } : cur));
+  }
+
+  private async sendDigest(chat: string, digestKey: string, keys: string[]): Promise<void> {
+    const items: { key: string; title: string; project?: string; count: number }[] = [];
+    for (const k of keys) {
+      const s = await this.states.get(k);
+      if (s) items.push({ key: k, title: s.title, ...(s.project ? { project: s.project } : {}), count: s.count });
+    }
+    await this.deps.outbox.send({ to: chat, reply: cardReply(sentryDigestCard(items, this.tr)), cardKey: digestKey });
+  }
+
+  private async escalate(): Promise<void> {
+    const { sentry, config, clock } = this.deps;
+    const now = clock();
+    const due = await this.states.list({ filter: (s) => s.status === 'open' && s.paging && s.escalateAt !== undefined && s.escalateAt <= now });
+    for (const s of due) {
+      const n = s.escalations + 1;
+      const targets = sentry.escalation?.to ? [sentry.escalation.to] : s.chats;
+      const people = [...s.owners, ...(sentry.escalation?.chain ?? []).slice(0, n)];
+      if (targets.some((c) => this.room(this.lane(c)) <= 0)) continue; // over budget: next tick
+      const minutes = s.escalateAfterMinutes ?? 0;
+      const view = toView({ ...s, escalations: n }, rollbackTarget(config, s.product, s.environment));
+      for (const chat of targets) {
+        const cardKey = `sentry:escalation:${s.key}:${n}`;
+        this.reserve(this.lane(chat), cardKey);
+        const mentions = mentionsFor(config, chat, people);
+        await this.deps.outbox.send({ to: chat, reply: cardReply(sentryEscalationCard(view, minutes, this.tr)), cardKey, ...(mentions.length ? { mentions } : {}) });
+      }
+      await this.change(s.key, (x) => {
+        x.escalations = n;
+        x.escalateAt = now + minutes * 60_000;
+      });
+    }
+  }
+}

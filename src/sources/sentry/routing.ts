@@ -1,0 +1,82 @@
+/**
+ * Sentry project → product → team chats, owners → per-platform @mention ids, and the per-product
+ * level/environment filters (issue 7 §2). Pure over the config, so it is tested without a bus.
+ */
+import type { Config } from '../../config/schema.ts';
+import { platformOf } from '../../core/message.ts';
+import { levelRank, productAlertsSchema, type ProductAlerts, type SentryConfig } from './config.ts';
+
+export interface Route {
+  product?: string;
+  /** Chats the card goes to (empty: counted only). */
+  chats: string[];
+  /** Person ids @mentioned on the first post and on escalation (empty for quiet alerts). */
+  owners: string[];
+  /** Passed the product's filters: @mentions and escalation apply. */
+  paging: boolean;
+  /** No product claims the project: the default chat got it. */
+  unmapped: boolean;
+  escalateAfterMinutes?: number;
+}
+
+const alertsCache = new WeakMap<object, ProductAlerts>();
+function alertsOf(product: { alerts?: unknown }): ProductAlerts {
+  const raw = product.alerts;
+  if (!raw || typeof raw !== 'object') return {};
+  let parsed = alertsCache.get(raw);
+  if (!parsed) {
+    const r = productAlertsSchema.safeParse(raw);
+    parsed = r.success ? r.data : {};
+    alertsCache.set(raw, parsed);
+  }
+  return parsed;
+}
+
+/** The product whose `sentryProjects` lists one of these slugs. */
+export function productForProjects(config: Config, slugs: (string | undefined)[]): string | undefined {
+  for (const slug of slugs) {
+    if (!slug) continue;
+    for (const [id, p] of Object.entries(config.products)) if (p.sentryProjects.includes(slug)) return id;
+  }
+  return undefined;
+}
+
+/** Where an alert for these projects goes, and whether it pages. */
+export function routeAlert(config: Config, sentry: SentryConfig, a: { projects: (string | undefined)[]; level?: string; environment?: string }): Route {
+  const productId = productForProjects(config, a.projects);
+  const product = productId ? config.products[productId] : undefined;
+  if (!productId || !product) {
+    return { chats: sentry.defaultChat ? [sentry.defaultChat] : [], owners: [], paging: true, unmapped: true, ...esc(sentry, undefined) };
+  }
+  const alerts = alertsOf(product);
+  const team = product.team ? config.teams[product.team] : undefined;
+  const teamChats = team && team.chats.length > 0 ? team.chats : sentry.defaultChat ? [sentry.defaultChat] : [];
+  const levelOk = alerts.minLevel === undefined || levelRank(a.level) >= levelRank(alerts.minLevel);
+  const envOk = alerts.environments === undefined || (a.environment !== undefined && alerts.environments.includes(a.environment));
+  if (levelOk && envOk) return { product: productId, chats: teamChats, owners: product.owners, paging: true, unmapped: false, ...esc(sentry, alerts) };
+  return { product: productId, chats: alerts.digestChat ? [alerts.digestChat] : [], owners: [], paging: false, unmapped: false };
+}
+
+function esc(sentry: SentryConfig, alerts: ProductAlerts | undefined): { escalateAfterMinutes?: number } {
+  const m = alerts?.escalateAfterMinutes ?? sentry.escalation?.afterMinutes;
+  return m ? { escalateAfterMinutes: m } : {};
+}
+
+/** Person ids → the ids to @mention on the platform of `chat` (`people.<id>.dingtalk` / `.wecom`). */
+export function mentionsFor(config: Config, chat: string, personIds: string[]): string[] {
+  const platform = platformOf(chat);
+  const out: string[] = [];
+  for (const id of personIds) {
+    const p = config.people[id];
+    if (!p) continue;
+    const pid = platform === 'dingtalk' ? p.dingtalk : platform.startsWith('wecom') ? p.wecom : platform === 'console' || platform === 'test' ? id : undefined;
+    if (pid && !out.includes(pid)) out.push(pid);
+  }
+  return out;
+}
+
+/** A rollback target when the product has the alert's environment. */
+export function rollbackTarget(config: Config, product: string | undefined, env: string | undefined): { product: string; env: string } | undefined {
+  if (!product || !env) return undefined;
+  return config.products[product]?.environments[env] ? { product, env } : undefined;
+}

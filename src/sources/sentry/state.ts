@@ -1,0 +1,75 @@
+/** The persisted state of one alert card (an issue, or a metric rule): survives restarts (escalation). */
+import type { SentryAlertView } from '../../../cards/sentry-alert.ts';
+import type { Collection, Store } from '../../store/types.ts';
+
+export interface AlertState {
+  /** Issue id, or `metric:<ruleId>`. */
+  key: string;
+  kind: 'issue' | 'metric';
+  title: string;
+  level?: string;
+  shortId?: string;
+  project?: string;
+  environment?: string;
+  culprit?: string;
+  release?: string;
+  rule?: string;
+  description?: string;
+  url?: string;
+  userCount?: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  product?: string;
+  paging: boolean;
+  chats: string[];
+  owners: string[];
+  /** Alert events opsbot received for this card (exact, folded). */
+  count: number;
+  status: 'open' | 'acked' | 'resolved' | 'ignored';
+  statusBy?: string;
+  assignedTo?: string;
+  history: string[];
+  /** chat → ms of the first post there. */
+  posted: Record<string, number>;
+  escalateAfterMinutes?: number;
+  escalateAt?: number;
+  escalations: number;
+  updatedAt: number;
+}
+
+export const ALERTS_COLLECTION = 'sentry.alerts';
+
+export function alertCollection(store: Store): Collection<AlertState> {
+  return store.collection<AlertState>(ALERTS_COLLECTION, { tier: 'hot' });
+}
+
+export const cardKeyOf = (key: string): string => `sentry:issue:${key}`;
+
+/** State → the card's view model. */
+export function toView(s: AlertState, rollback?: { product: string; env: string }): SentryAlertView {
+  const opt = <K extends keyof AlertState>(k: K): Partial<Pick<AlertState, K>> => (s[k] !== undefined ? ({ [k]: s[k] } as Partial<Pick<AlertState, K>>) : {});
+  return {
+    key: s.key,
+    kind: s.kind,
+    title: s.title,
+    count: s.count,
+    status: s.status,
+    ...opt('level'),
+    ...opt('shortId'),
+    ...opt('project'),
+    ...opt('environment'),
+    ...opt('culprit'),
+    ...opt('release'),
+    ...opt('rule'),
+    ...opt('description'),
+    ...opt('url'),
+    ...opt('userCount'),
+    ...opt('firstSeen'),
+    ...opt('lastSeen'),
+    ...opt('statusBy'),
+    ...opt('assignedTo'),
+    ...(s.escalations ? { escalations: s.escalations } : {}),
+    ...(rollback ? { rollback } : {}),
+    history: s.history,
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The embedded Store: lowdb JSON files in the data directory. The only module that imports lowdb.
+ *
+ * - One `Low` (one writer) per file: two instances on one file lose writes (packages.md §4).
+ * - Hot state (tasks, confirmations, alert state, sequences) lives in `state.json`; each bulk
+ *   collection (deliveries, seen chat messages, audit) gets its own file with retention, so a storm
+ *   of webhooks never makes the hot file slow to rewrite.
+ * - Writes are batched single-flight (packages.md §4): mutate in memory, then one write carries every
+ *   change made meanwhile; each caller resolves once its change is on disk (steno: tmp file + rename,
+ *   atomic against a crash).
+ * - We build `Low` on `DataFile` directly, never `JSONFilePreset`, which silently switches to memory
+ *   under NODE_ENV=test (packages.md §3.6).
+ * - Task logs are append-only text files under `logs/`.
+ */
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { MemoryCollection } from './memory-store.ts';
+import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+
+interface FileData {
+  collections: Record<string, [string, unknown, number][]>;
+  sequences: Record<string, number>;
+}
+
+/** One JSON file with a single-flight batched writer. */
+class BatchedFile {
+  private readonly db: Low<FileData>;
+  private dirty = false;
+  private flushing: Promise<void> | null = null;
+  private waiters: [() => void, (e: unknown) => void][] = [];
+  readonly members = new Map<string, MemoryCollection<unknown>>();
+  sequences: Record<string, number> = {};
+  loaded: FileData = { collections: {}, sequences: {} };
+
+  constructor(readonly file: string) {
+    this.db = new Low<FileData>(new DataFile<FileData>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), { collections: {}, sequences: {} });
+  }
+
+  async read(): Promise<void> {
+    await this.db.read();
+    this.loaded = this.db.data ?? { collections: {}, sequences: {} };
+    this.sequences = { ...(this.loaded.sequences ?? {}) };
+  }
+
+  /** Resolves once the current in-memory state (including the caller's change) is on disk. */
+  flush(): Promise<void> {
+    this.dirty = true;
+    const p = new Promise<void>((res, rej) => this.waiters.push([res, rej]));
+    this.kick();
+    return p;
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = (async () => {
+      while (this.dirty) {
+        this.dirty = false;
+        const ws = this.waiters.splice(0);
+        const collections: FileData['collections'] = {};
+        for (const [name, c] of this.members) collections[name] = c.dump();
+        this.db.data = { collections, sequences: this.sequences };
+        try {
+          await this.db.write();
+          for (const [r] of ws) r();
+        } catch (e) {
+          for (const [, j] of ws) j(e);
+        }
+      }
+      this.flushing = null;
+    })();
+  }
+
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+}
+
+export class LowdbStore implements Store {
+  readonly driver = 'lowdb' as const;
+  private readonly files = new Map<string, BatchedFile>();
+  private readonly hot: BatchedFile;
+  private audits?: MemoryCollection<AuditEntry>;
+  private auditSeq = 0;
+
+  constructor(readonly dataDir: string) {
+    this.hot = new BatchedFile(path.join(dataDir, 'state.json'));
+    this.files.set('state', this.hot);
+  }
+
+  async init(): Promise<void> {
+    await mkdir(path.join(this.dataDir, 'logs'), { recursive: true });
+    await this.hot.read();
+    this.audits = (await this.open<AuditEntry>('audit', { tier: 'bulk', maxItems: 20_000 })) as MemoryCollection<AuditEntry>;
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files.values()) await f.drain();
+  }
+
+  collection<T>(name: string, options: CollectionOptions): Collection<T> {
+    const file = options.tier === 'hot' ? this.hot : this.files.get(name);
+    const existing = file?.members.get(name);
+    if (existing) return existing as MemoryCollection<T>;
+    if (options.tier === 'hot') return this.attach<T>(this.hot, name, options);
+    // Bulk collections are opened lazily; the first access reads the file synchronously-in-effect by
+    // returning a collection whose calls wait for the read.
+    return new LazyCollection<T>(this.open<T>(name, options));
+  }
+
+  private attach<T>(file: BatchedFile, name: string, options: CollectionOptions): MemoryCollection<T> {
+    const c = new MemoryCollection<unknown>(options, () => file.flush());
+    c.load(file.loaded.collections[name] ?? []);
+    file.members.set(name, c);
+    return c as MemoryCollection<T>;
+  }
+
+  private readonly opening = new Map<string, Promise<Collection<unknown>>>();
+
+  private open<T>(name: string, options: CollectionOptions): Promise<Collection<T>> {
+    let p = this.opening.get(name);
+    if (!p) {
+      const file = new BatchedFile(path.join(this.dataDir, `${name}.json`));
+      this.files.set(name, file);
+      p = file.read().then(() => this.attach<unknown>(file, name, options));
+      this.opening.set(name, p);
+    }
+    return p as Promise<Collection<T>>;
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    const n = (this.hot.sequences[name] ?? 0) + 1;
+    this.hot.sequences[name] = n;
+    await this.hot.flush();
+    return n;
+  }
+
+  async appendLog(taskId: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await appendFile(this.logPath(taskId), lines.map((l) => l.replace(/\n/g, ' ') + '\n').join(''));
+  }
+
+  async readLog(taskId: string, options: { tail?: number } = {}): Promise<string[]> {
+    let text: string;
+    try {
+      text = await readFile(this.logPath(taskId), 'utf8');
+    } catch {
+      return [];
+    }
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    return options.tail === undefined ? lines : lines.slice(-options.tail);
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.audits!.put(`${Date.now()}-${++this.auditSeq}`, entry);
+  }
+
+  async listAudit(options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    return this.audits!.list({ newestFirst: true, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  }
+
+  private logPath(taskId: string): string {
+    return path.join(this.dataDir, 'logs', `${taskId.replace(/[^\w.-]/g, '_')}.log`);
+  }
+}
+
+/** A collection whose file is still being read: every call waits for the open first. */
+class LazyCollection<T> implements Collection<T> {
+  constructor(private readonly ready: Promise<Collection<T>>) {}
+  async get(key: string) { return (await this.ready).get(key); }
+  async put(key: string, value: T) { return (await this.ready).put(key, value); }
+  async insertIfAbsent(key: string, value: T) { return (await this.ready).insertIfAbsent(key, value); }
+  async update(key: string, fn: (current: T | undefined) => T | undefined) { return (await this.ready).update(key, fn); }
+  async delete(key: string) { return (await this.ready).delete(key); }
+  async list(options?: Parameters<Collection<T>['list']>[0]) { return (await this.ready).list(options); }
+  async count() { return (await this.ready).count(); }
+}
