@@ -158,8 +158,10 @@ export function cardClickToMessage(
   click: CardClick,
   opts: { chat?: string; chatType?: 'group' | 'direct'; deliveryId?: string; receivedAt?: number } = {},
 ): IncomingMessage {
-  const isDirect = opts.chatType ? opts.chatType === 'direct' : click.spaceType === 'IM_ROBOT';
-  const chat = opts.chat ?? (click.spaceId && !isDirect ? `dingtalk:${click.spaceId}` : `dingtalk:user:${click.userId}`);
+  // Unknown card and no group space id: answer the clicker in a single chat rather than guess a group.
+  const groupSpace = click.spaceId && click.spaceType !== 'IM_ROBOT' ? click.spaceId : undefined;
+  const isDirect = opts.chatType ? opts.chatType === 'direct' : !groupSpace;
+  const chat = opts.chat ?? (groupSpace ? `dingtalk:${groupSpace}` : `dingtalk:user:${click.userId}`);
   return {
     id: opts.deliveryId ?? `card:${click.outTrackId}:${click.actionId ?? click.command}:${click.userId}`,
     platform: 'dingtalk',

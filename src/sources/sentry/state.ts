@@ -34,6 +34,8 @@ export interface AlertState {
   escalateAfterMinutes?: number;
   escalateAt?: number;
   escalations: number;
+  /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
+  createdOnly?: boolean;
   updatedAt: number;
 }
 

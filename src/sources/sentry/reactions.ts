@@ -1,0 +1,108 @@
+/**
+ * Wiring of the Sentry feature onto the bus: deliveries → domain events (map.ts) → the alert engine.
+ * Echoes of opsbot's own API calls (actor = our app) update cards but never notify (sentry.md 1.4).
+ */
+import type { Deliveries } from '../../core/deliveries.ts';
+import type { EventBus, DomainEvent } from '../../core/events.ts';
+import type { Services } from '../../core/services.ts';
+import { SentryAlerts } from './alerts.ts';
+import type { SentryConfig } from './config.ts';
+import { isOwnActor, mapSentryDelivery, type SentryEventPayload } from './map.ts';
+import { SENTRY_SOURCE } from './routes.ts';
+
+export type SentryServices = Pick<Services, 'config' | 'store' | 'events' | 'outbox' | 'log' | 'locale' | 'clock'>;
+
+export interface SentryReactionsDeps {
+  sentry: SentryConfig;
+  /** How often `tick()` runs on a real timer; 0 = no timer (tests drive `tick()`). Default 5000. */
+  tickMs?: number;
+}
+
+export interface SentryReactions {
+  alerts: SentryAlerts;
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+/** Process stored Sentry deliveries: map to domain events and emit them. */
+export function registerSentryProcessor(deliveries: Deliveries, events: EventBus): void {
+  deliveries.onProcess(SENTRY_SOURCE, async (d) => {
+    for (const ev of mapSentryDelivery(d)) await events.emit(ev);
+  });
+}
+
+/** Subscribe the alert engine to `sentry.*` events. */
+export function registerSentryReactions(services: SentryServices, deps: SentryReactionsDeps): SentryReactions {
+  const { events, log } = services;
+  const alerts = new SentryAlerts({ ...services, sentry: deps.sentry });
+  const offs: (() => void)[] = [];
+  const on = (type: string, fn: (p: SentryEventPayload) => Promise<void>): void => {
+    offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload)));
+  };
+  const alert = (p: SentryEventPayload): Promise<void> => alerts.onAlert(p);
+  on('sentry.event_alert.triggered', alert);
+  on('sentry.issue.created', alert);
+  on('sentry.metric_alert.critical', alert);
+  on('sentry.metric_alert.warning', alert);
+  on('sentry.metric_alert.resolved', async (p) => {
+    if (!p.metric) return;
+    await alerts.change(`metric:${p.metric.ruleId}`, (s) => {
+      s.status = 'resolved';
+      s.statusBy = p.actor.name || 'Sentry';
+      if (p.metric?.description) s.description = p.metric.description;
+    });
+  });
+  // State changes made elsewhere (Sentry UI, auto-resolve, or our own echo) update the card.
+  const issueChange = async (p: SentryEventPayload): Promise<void> => {
+    const i = p.issue;
+    if (!i?.issueId) return;
+    const echo = isOwnActor(p.actor, deps.sentry);
+    await alerts.change(i.issueId, (s) => {
+      const by = p.actor.name || 'Sentry';
+      if (i.sentryCount !== undefined) s.userCount = i.userCount ?? s.userCount;
+      if (i.shortId) s.shortId = i.shortId;
+      if (p.action === 'resolved' && !(echo && s.status === 'resolved')) {
+        s.status = 'resolved';
+        s.statusBy = by;
+      } else if (p.action === 'ignored' && !(echo && s.status === 'ignored')) {
+        s.status = 'ignored';
+        s.statusBy = by;
+      } else if (p.action === 'unresolved' && !echo) {
+        s.status = 'open';
+        delete s.statusBy;
+      } else if (p.action === 'assigned' && i.assignee && !echo) {
+        s.assignedTo = i.assignee.name;
+      }
+    });
+  };
+  for (const a of ['resolved', 'ignored', 'unresolved', 'assigned']) on(`sentry.issue.${a}`, issueChange);
+  on('sentry.comment.created', async (p) => {
+    if (!p.comment || isOwnActor(p.actor, deps.sentry)) return;
+    const c = p.comment;
+    await alerts.change(c.issueId, (s) => void s.history.push(`💬 ${p.actor.name}: ${c.text.slice(0, 120)}`));
+  });
+  on('sentry.installation.created', async (p) => void log.info({ installation: p.installation?.uuid, org: p.installation?.org }, 'sentry installation created'));
+  on('sentry.installation.deleted', async (p) => void log.warn({ installation: p.installation?.uuid }, 'sentry installation deleted'));
+
+  const tickMs = deps.tickMs ?? 5000;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async (): Promise<void> => {
+    try {
+      await alerts.tick();
+    } catch (err) {
+      log.error({ err }, 'sentry alert tick failed');
+    }
+  };
+  if (tickMs > 0) {
+    timer = setInterval(() => void tick(), tickMs);
+    timer.unref();
+  }
+  return {
+    alerts,
+    tick,
+    stop() {
+      if (timer) clearInterval(timer);
+      for (const off of offs) off();
+    },
+  };
+}
