@@ -59,7 +59,7 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
     const echo = isOwnActor(p.actor, deps.sentry);
     await alerts.change(i.issueId, (s) => {
       const by = p.actor.name || 'Sentry';
-      if (i.sentryCount !== undefined) s.userCount = i.userCount ?? s.userCount;
+      if (i.userCount !== undefined) s.userCount = i.userCount;
       if (i.shortId) s.shortId = i.shortId;
       if (p.action === 'resolved' && !(echo && s.status === 'resolved')) {
         s.status = 'resolved';
