@@ -221,7 +221,9 @@ export class TaskRunner {
   /** Tests and shutdown: resolves once nothing runs (or after `ms`). */
   async idle(ms = 10000): Promise<void> {
     const until = Date.now() + ms;
-    while (this.active.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const busy = async () =>
+      this.active.size > 0 || (await this.d.repo.list((t) => t.state === 'waiting' || t.state === 'running', 1)).length > 0;
+    while ((await busy()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await this.pumping;
     await this.d.progress.drain();
   }
