@@ -14,6 +14,7 @@ import task from './task.ts';
 import cancel from './cancel.ts';
 import releases from './releases.ts';
 import release from './release.ts';
+import gitlab from './gitlab.ts';
 
 export const commands: CommandSpec[] = [
   help,
@@ -27,4 +28,5 @@ export const commands: CommandSpec[] = [
   cancel,
   releases,
   release,
+  gitlab,
 ] as unknown as CommandSpec[];

@@ -2,16 +2,18 @@
  * The per-feature config sections, each owned by its feature (adapters, sources, deploy) and composed
  * here so schema.ts stays the one place that lists the file's shape.
  */
-import { z } from 'zod';
-
-const placeholder = z.looseObject({});
+import { dingtalkConfigSchema } from '../adapters/dingtalk/config.ts';
+import { wecomConfigSchema } from '../adapters/wecom/config.ts';
+import { deployConfigSchema } from '../deploy/config.ts';
+import { gitlabConfigSchema, gitlabProductExtras } from '../sources/gitlab/config.ts';
+import { productAlertsSchema, sentryConfigSchema } from '../sources/sentry/config.ts';
 
 export const sectionSchemas = {
-  dingtalk: placeholder,
-  wecom: placeholder,
-  sentry: placeholder,
-  gitlab: placeholder,
-  deploy: z.looseObject({ concurrency: z.number().int().positive().default(2) }),
-  productAlerts: placeholder,
-  productExtras: {} as Record<string, z.ZodType>,
+  dingtalk: dingtalkConfigSchema,
+  wecom: wecomConfigSchema,
+  sentry: sentryConfigSchema,
+  gitlab: gitlabConfigSchema,
+  deploy: deployConfigSchema,
+  productAlerts: productAlertsSchema,
+  productExtras: gitlabProductExtras,
 };

@@ -13,6 +13,11 @@ import type { ProgressThrottle } from './progress.ts';
 import type { ReleaseRegistry } from './releases.ts';
 import { byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
 
+/** Log lines kept per task; beyond that only a truncation marker. */
+const MAX_LOG_LINES = 50_000;
+/** How long log lines are gathered before one store write. */
+const LOG_BATCH_MS = 50;
+
 interface Active {
   run: EngineRun;
   timer?: NodeJS.Timeout;
@@ -36,6 +41,8 @@ export interface RunnerDeps {
 export class TaskRunner {
   private readonly active = new Map<string, Active>();
   private readonly logChains = new Map<string, Promise<void>>();
+  private readonly logBuffers = new Map<string, string[]>();
+  private readonly logCounts = new Map<string, number>();
   private pumping: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -64,10 +71,10 @@ export class TaskRunner {
     const t = await this.d.repo.patch(task.id, () => ({ state: 'running', startedAt: now }));
     if (!t) return;
     await this.d.progress.force(t.id);
-    const ctx = this.context(t);
     let run: EngineRun;
     try {
-      run = this.d.engines[t.engine].start(ctx);
+      // context() throws when the product/environment left the config since the task was queued.
+      run = this.d.engines[t.engine].start(this.context(t));
     } catch (err) {
       await this.finish(t.id, { outcome: 'failed', reason: (err as Error).message });
       return;
@@ -114,13 +121,41 @@ export class TaskRunner {
     return (env.timeoutSeconds ?? this.d.config.defaultTimeoutSeconds) * 1000;
   }
 
-  /** Appends are chained per task so lines stay in order. */
+  /**
+   * Lines are buffered briefly and written in batches (a chatty script must not cost one store write
+   * per line), chained per task so they stay in order, and capped per task.
+   */
   appendLog(taskId: string, lines: string[]): Promise<void> {
+    const count = (this.logCounts.get(taskId) ?? 0) + lines.length;
+    this.logCounts.set(taskId, count);
+    const over = count - MAX_LOG_LINES;
+    if (over >= lines.length) return this.logChains.get(taskId) ?? Promise.resolve();
+    const keep = over > 0 ? [...lines.slice(0, lines.length - over), '… (log truncated)'] : lines;
+    const buf = this.logBuffers.get(taskId);
+    if (buf) {
+      buf.push(...keep);
+      return this.logChains.get(taskId) ?? Promise.resolve();
+    }
+    this.logBuffers.set(taskId, [...keep]);
     const next = (this.logChains.get(taskId) ?? Promise.resolve())
-      .then(() => this.d.store.appendLog(taskId, lines))
+      .then(() => new Promise((r) => setTimeout(r, LOG_BATCH_MS)))
+      .then(() => {
+        const batch = this.logBuffers.get(taskId) ?? [];
+        this.logBuffers.delete(taskId);
+        return batch.length ? this.d.store.appendLog(taskId, batch) : undefined;
+      })
       .catch((err) => this.d.log.warn({ err, taskId }, 'deploy: appendLog failed'));
     this.logChains.set(taskId, next);
     return next;
+  }
+
+  /** Wait until every buffered line of the task is stored. */
+  private async flushLog(taskId: string): Promise<void> {
+    while (this.logChains.has(taskId)) {
+      const c = this.logChains.get(taskId);
+      await c;
+      if (this.logChains.get(taskId) === c) this.logChains.delete(taskId);
+    }
   }
 
   private async finish(id: string, r: EngineResult, a?: Active): Promise<void> {
@@ -129,10 +164,11 @@ export class TaskRunner {
     this.active.delete(id);
     const state: TaskState = a?.timedOut ? 'failed' : r.outcome;
     const reason = a?.timedOut ? 'timeout' : r.reason;
+    // The log is complete before the task shows a final state.
+    await this.flushLog(id);
+    this.logCounts.delete(id);
     const now = this.d.clock();
     const t = await this.d.repo.patch(id, () => ({ state, finishedAt: now, ...(reason ? { reason } : {}) }));
-    await this.logChains.get(id);
-    this.logChains.delete(id);
     if (t && state === 'succeeded') {
       await this.d.releases.record(t.product, t.env, {
         release: t.release,
@@ -214,7 +250,7 @@ export class TaskRunner {
         a.run.detach?.();
       }
     }
-    await Promise.all([...this.logChains.values()]);
+    for (const id of [...this.logChains.keys()]) await this.flushLog(id);
     this.d.progress.stop();
   }
 

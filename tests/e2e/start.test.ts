@@ -13,7 +13,7 @@ describe('npm start on the example config', () => {
   it('serves /healthz, answers /help on stdout, survives stdin EOF, stops on SIGTERM', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'opsbot-e2e-'));
-    const env = { ...process.env, PORT: String(port), OPSBOT_DATA_DIR: dataDir, NODE_ENV: 'production' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OPSBOT_DATA_DIR: dataDir, NODE_ENV: 'production' };
     delete env.OPSBOT_CONFIG;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -153,7 +153,15 @@ export class DingtalkClient {
   private async openApi(method: 'POST' | 'PUT', path: string, body: Json): Promise<Json> {
     const token = await this.accessToken();
     this.stats.openApiCalls++;
-    return this.call(method, `${this.opts.config.apiBase}${path}`, body, token);
+    try {
+      return await this.call(method, `${this.opts.config.apiBase}${path}`, body, token);
+    } catch (err) {
+      // A revoked/expired token (401): drop the cache and try once more with a fresh one.
+      if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
+      if (this.token?.value === token) this.token = undefined;
+      this.stats.openApiCalls++;
+      return this.call(method, `${this.opts.config.apiBase}${path}`, body, await this.accessToken());
+    }
   }
 
   /** One JSON call with retries on 5xx/429; the body is always consumed. */

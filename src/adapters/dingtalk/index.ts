@@ -16,6 +16,9 @@ import { StreamSupervisor, type StreamStats, type StreamTimings } from './stream
 
 export { dingtalkConfigSchema, type DingtalkConfig } from './config.ts';
 
+/** Repeated clicks on the same button by the same user within this window are ignored. */
+const CLICK_WINDOW_MS = 5_000;
+
 export interface DingtalkAdapterDeps {
   config: DingtalkConfig;
   onMessage(msg: IncomingMessage): Promise<void>;
@@ -48,6 +51,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     ...(cards ? { cards } : {}),
   });
   const recent = new RecentIds(2000);
+  const recentClicks = new RecentIds(500, CLICK_WINDOW_MS);
 
   const deliver = async (msg: IncomingMessage): Promise<void> => {
     if (!recent.add(msg.id)) return log.debug({ id: msg.id }, 'dingtalk: duplicate message ignored');
@@ -65,6 +69,9 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
             robot: async (data) => deliver(parseRobotMessage(data, clock())),
             card: async (data, messageId) => {
               const click = parseCardCallback(data);
+              // A double click (same card, button, user within a few seconds) runs once (§4.8 dedupe).
+              const clickKey = `${click.outTrackId}|${click.actionId ?? click.command}|${click.userId}`;
+              if (!recentClicks.add(clickKey, clock())) return log.info({ outTrackId: click.outTrackId }, 'dingtalk: repeated click ignored');
               const rec = await sender.cardByTrack(click.outTrackId);
               await deliver(
                 cardClickToMessage(click, {

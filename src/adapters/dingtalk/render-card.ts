@@ -61,7 +61,7 @@ export function renderMarkdown(card: Card, opts: { mentions?: readonly string[];
   return out;
 }
 
-/** Markdown text → the same `{title, text}` shape (for plain text replies that carry mentions). */
+/** Plain text reply `{content}` with `@staffId` tokens appended for the mentions. */
 export function renderText(text: string, mentions: readonly string[] = []): { content: string } {
   const at = mentionLine(mentions);
   const out = { content: at ? `${text}\n${at}` : text };

@@ -102,6 +102,9 @@ export function aibotHttpRoutes(d: AibotHttpDeps): WebhookRoute[] {
         } catch {
           throw new BadRequestError('wecom aibot: decrypted payload is not JSON');
         }
+        const msgtype = (json as { msgtype?: unknown } | null)?.msgtype;
+        // Stream refreshes, images, enter_chat …: acknowledged, nothing for the bot.
+        if (msgtype !== 'text' && msgtype !== 'event') return EMPTY;
         const body = parseAibotBody(json);
         if (!body) throw new BadRequestError('wecom aibot: unexpected callback body');
         const msg = await aibotIncoming(body, { via: 'aibot-http', at: req.receivedAt }, d.state);

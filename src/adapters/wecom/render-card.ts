@@ -15,7 +15,8 @@ export const LIMITS = {
   keyname: 10,
   value: 40,
   buttons: 6,
-  buttonText: 10,
+  /** "建议不超过10个字": counted in width units, CJK = 2, ASCII = 1 (so "Acknowledge" fits). */
+  buttonTextWidth: 20,
   quote: 300,
   textBytes: 2048,
   markdownBytes: 4096,
@@ -25,6 +26,22 @@ export const LIMITS = {
 export function truncate(s: string, max: number): string {
   const cps = [...s];
   return cps.length <= max ? s : cps.slice(0, Math.max(0, max - 1)).join('') + '…';
+}
+
+/** Cut to `max` width units (a non-ASCII character counts 2, as WeCom's limits are given in 字). */
+export function truncateWidth(s: string, max: number): string {
+  let w = 0;
+  let out = '';
+  const cps = [...s];
+  const width = cps.reduce((n, ch) => n + (ch.charCodeAt(0) < 0x80 ? 1 : 2), 0);
+  if (width <= max) return s;
+  for (const ch of cps) {
+    const cw = ch.charCodeAt(0) < 0x80 ? 1 : 2;
+    if (w + cw > max - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return out + '…';
 }
 
 /** Cut to `max` UTF-8 bytes without splitting a character, marking the cut. */
@@ -110,7 +127,7 @@ export async function renderTemplateCard(
             // Keys must be unique within a card ("不可重复"): a duplicate command gets its own stored id.
             if (usedKeys.has(key)) key = await opts.keyFor(btn.action.command, true);
             usedKeys.add(key);
-            buttons.push({ text: truncate(btn.label, LIMITS.buttonText), style: styleOf(btn), key });
+            buttons.push({ text: truncateWidth(btn.label, LIMITS.buttonTextWidth), style: styleOf(btn), key });
           } else overflowButtons.push(btn.action.command);
         }
         break;

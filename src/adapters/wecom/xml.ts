@@ -26,26 +26,30 @@ function decodeEntities(s: string): string {
   });
 }
 
-/** Parse `<xml><A>..</A><B><![CDATA[..]]></B></xml>` into a flat record; null when not that shape. */
+/**
+ * Parse `<xml><A>..</A><B><![CDATA[..]]></B></xml>` into a flat record; null when not that shape.
+ * Linear time (sticky regexes, no re-slicing): it runs on unauthenticated bodies up to 1 MiB.
+ */
 export function parseFlatXml(input: string): Record<string, string> | null {
   const s = input.trim().replace(/^<\?xml[^>]*\?>\s*/, '');
-  const root = /^<xml>([\s\S]*)<\/xml>$/.exec(s);
-  if (!root) return null;
-  const body = root[1] ?? '';
+  if (!s.startsWith('<xml>') || !s.endsWith('</xml>')) return null;
+  const body = s.slice(5, s.length - 6);
   const out: Record<string, string> = {};
+  const ws = /\s+/y;
+  const open = /<([A-Za-z_][\w.-]*)\s*(\/?)>/y;
   let i = 0;
   while (i < body.length) {
-    const rest = body.slice(i);
-    const ws = /^\s+/.exec(rest);
-    if (ws) {
-      i += ws[0].length;
+    ws.lastIndex = i;
+    if (ws.test(body)) {
+      i = ws.lastIndex;
       continue;
     }
-    const open = /^<([A-Za-z_][\w.-]*)\s*(\/?)>/.exec(rest);
-    if (!open) return null;
-    const name = open[1] as string;
-    i += open[0].length;
-    if (open[2] === '/') {
+    open.lastIndex = i;
+    const m = open.exec(body);
+    if (!m) return null;
+    const name = m[1] as string;
+    i = open.lastIndex;
+    if (m[2] === '/') {
       out[name] = '';
       continue;
     }
@@ -53,7 +57,7 @@ export function parseFlatXml(input: string): Record<string, string> | null {
     if (end < 0) return null;
     const inner = body.slice(i, end);
     out[name] = /^\s*<(?!!\[CDATA\[)/.test(inner) ? inner : decodeText(inner);
-    i = end + `</${name}>`.length;
+    i = end + name.length + 3;
   }
   return out;
 }

@@ -66,6 +66,16 @@ describe('DingtalkClient access token (§4.3)', () => {
     expect((err as Error).message).not.toContain('tok-1');
   });
 
+  it('drops a token the API rejects with 401 and retries once with a fresh one', async () => {
+    const { fake, client } = await setup((r) =>
+      r.path === '/v1.0/robot/groupMessages/send' && r.headers['x-acs-dingtalk-access-token'] === 'tok-1'
+        ? { status: 401, body: { code: 'InvalidAuthentication', message: 'token invalid' } }
+        : undefined,
+    );
+    await client.sendGroupMessage('cidX', 'sampleText', { content: 'hi' });
+    expect(fake.callsTo('/v1.0/robot/groupMessages/send').map((c) => c.headers['x-acs-dingtalk-access-token'])).toEqual(['tok-1', 'tok-2']);
+  });
+
   it('treats a 200 with errcode≠0 from a sessionWebhook as an error', async () => {
     const { fake, client } = await setup(() => ({ body: { errcode: 130101, errmsg: 'send too fast' } }));
     await expect(client.postSessionWebhook(`${fake.base}/robot/sendBySession?session=s`, { msgtype: 'text' })).rejects.toThrow(/130101/);

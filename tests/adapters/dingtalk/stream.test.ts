@@ -101,6 +101,11 @@ describe('dingtalk Stream mode', () => {
     expect(received[0]).toMatchObject({ fromAction: true, text: '/alert ack A42', sender: { id: 'lisi' }, id: `card:${base.headers['messageId']}` });
     const ack = acksFor(gw.state.received, String(base.headers['messageId']))[0];
     expect(ack).toMatchObject({ code: 200, message: 'OK', data: '{"response":{}}' });
+    // a double click (new frame, same card/button/user) is acked but runs once
+    gw.push(gw.live()[0]!, { ...base, headers: { ...base.headers, messageId: 'click-2' }, data: JSON.stringify(data) });
+    await expect.poll(() => acksFor(gw.state.received, 'click-2').length).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toHaveLength(1);
   });
 
   it('a throwing handler or a malformed frame does not stop the next message', async () => {

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { gitlabPipelineListCard } from '../cards/gitlab-pipeline.ts';
+import { defineCommand, type CommandContext } from '../src/core/define-command.ts';
+import { UpstreamError, UserFacingError } from '../src/core/errors.ts';
+import { cardReply, text } from '../src/core/message.ts';
+import { can } from '../src/core/permissions.ts';
+import '../src/sources/gitlab/messages.ts';
+import '../src/sources/gitlab/service.ts';
+
+type T = CommandContext<unknown>['t'];
+
+/** GitLab API failures as a clear chat message (gitlab.md §3.1, §3.10); the token never appears. */
+export function gitlabUserError(err: unknown, t: T, what: string): never {
+  if (!(err instanceof UpstreamError)) throw err;
+  const detail = err.message.replace(/^gitlab: HTTP \d+: /, '');
+  switch (err.status) {
+    case 401:
+      throw new UserFacingError('E_UPSTREAM', t('gitlab.error.401'));
+    case 403:
+      throw new UserFacingError('E_PERMISSION', t('gitlab.error.403', { detail }));
+    case 404:
+      throw new UserFacingError('E_NOT_FOUND', t('gitlab.error.404', { what }));
+    case 429:
+      throw new UserFacingError('E_UPSTREAM', t('gitlab.error.429', { seconds: err.retryAfterSeconds ?? 60 }));
+    case 400:
+      throw new UserFacingError('E_UPSTREAM', t('gitlab.error.400', { detail }));
+    default:
+      throw new UserFacingError('E_UPSTREAM', t('gitlab.error.other', { status: err.status, detail }));
+  }
+}
+
+/**
+ * `/gitlab pipelines <product> [ref]`, `/gitlab retry <product> <id>`, `/gitlab cancel <product> <id>`
+ * (issue 8 §6). Listing is for anyone; retry and cancel need `deployer` (admin passes). The failure
+ * card's Retry button runs `/gitlab retry …` as the clicking user.
+ */
+export default defineCommand({
+  name: 'gitlab',
+  aliases: ['gl'],
+  summary: { 'zh-CN': '查看、重试、取消 GitLab 流水线', en: 'List, retry and cancel GitLab pipelines' },
+  params: ['action', 'product', 'target'],
+  args: z.object({
+    action: z.enum(['pipelines', 'retry', 'cancel']),
+    product: z.string().min(1),
+    target: z.string().optional(),
+  }),
+  examples: ['/gitlab pipelines demo', '/gitlab pipelines demo main', '/gitlab retry demo 287', '/gitlab cancel demo 287'],
+  permission: 'anyone',
+  async run(ctx) {
+    const { t, args, services } = ctx;
+    const gl = services.gitlab;
+    if (!gl) throw new UserFacingError('E_CONFIG', t('gitlab.cmd.notConfigured'));
+    const product = services.config.products[args.product];
+    if (!product) {
+      throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.unknownProduct', { product: args.product, valid: Object.keys(services.config.products).join(', ') || '-' }));
+    }
+    const project = product.gitlabProject;
+    if (!project) throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.noProject', { product: args.product }));
+
+    if (args.action === 'pipelines') {
+      const ref = args.target;
+      const items = await gl.api
+        .listPipelines(project, { perPage: gl.config.pipelinesListSize, ...(ref ? { ref } : {}) })
+        .catch((e: unknown) => gitlabUserError(e, t, project));
+      return cardReply(
+        gitlabPipelineListCard(
+          {
+            product: args.product,
+            ...(ref ? { ref } : {}),
+            now: services.clock(),
+            items: items.map((p) => ({
+              id: p.id, status: p.status, ref: p.ref, webUrl: p.webUrl,
+              ...(p.user ? { author: p.user.name || p.user.username } : {}),
+              ...(p.createdAt ? { createdAt: p.createdAt } : {}),
+            })),
+          },
+          t,
+        ),
+      );
+    }
+
+    if (!can(ctx.person, { roles: ['deployer'] })) throw new UserFacingError('E_PERMISSION', t('gitlab.cmd.needDeployer'));
+    const id = Number(args.target);
+    if (!args.target || !Number.isInteger(id) || id <= 0) throw new UserFacingError('E_USAGE', t('gitlab.cmd.needId', { action: args.action }));
+    const what = `${project} #${id}`;
+    if (args.action === 'retry') {
+      const p = await gl.api.retryPipeline(project, id).catch((e: unknown) => gitlabUserError(e, t, what));
+      return text(t('gitlab.cmd.retried', { id: p.id, status: p.status, url: p.webUrl }));
+    }
+    const p = await gl.api.cancelPipeline(project, id).catch((e: unknown) => gitlabUserError(e, t, what));
+    // Cancel answers 200 whatever the state (gitlab.md §3.6): report what GitLab says it is now.
+    const ok = p.status === 'canceled' || p.status === 'canceling';
+    return text(t(ok ? 'gitlab.cmd.canceled' : 'gitlab.cmd.notCanceled', { id: p.id, status: p.status, url: p.webUrl }));
+  },
+});

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../../src/core/events.ts';
+import type { Card } from '../../../cards/model.ts';
+import { cardToText } from '../../../cards/model.ts';
+import type { SentryEventPayload } from '../../../src/sources/sentry/map.ts';
+import { mapSentryDelivery } from '../../../src/sources/sentry/map.ts';
+import { registerSentryReactions } from '../../../src/sources/sentry/reactions.ts';
+import { MemoryStore } from '../../../src/store/memory-store.ts';
+import type { Config } from '../../../src/config/schema.ts';
+import type { SentryConfig } from '../../../src/sources/sentry/config.ts';
+import { botConfig, FakeOutbox, fixtureText, sentryConfig, silentLog, vectors } from './helpers.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+
+function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemoryStore; now?: { t: number } } = {}) {
+  const now = opts.now ?? { t: T0 };
+  const clock = () => now.t;
+  const outbox = new FakeOutbox(clock);
+  const events = new EventBus((err) => {
+    throw err;
+  });
+  const store = opts.store ?? new MemoryStore();
+  const config = opts.config ?? botConfig();
+  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0 });
+  return { now, outbox, events, store, r };
+}
+
+function wireEvent(file: string) {
+  const i = vectors.fixture_wire_bodies.items.find((x) => x.file === file)!;
+  return mapSentryDelivery({ id: file, kind: `${i.resource}.${i.action}`, body: i.body, receivedAt: T0 })[0]!;
+}
+
+function alertFor(issueId: string, over: Partial<NonNullable<SentryEventPayload['issue']>> = {}, actor = { type: 'application', id: 'sentry', name: 'Sentry' }) {
+  const payload: SentryEventPayload = {
+    resource: 'event_alert',
+    action: 'triggered',
+    actor,
+    issue: { issueId, projectSlug: 'demo-web', title: `Error ${issueId}`, level: 'error', environment: 'prod', ...over },
+  };
+  return { type: 'sentry.event_alert.triggered', payload, occurredAt: T0 };
+}
+
+const countOf = (card: Card): string | undefined => {
+  for (const b of card.blocks) if (b.kind === 'fields') return b.fields.find((f) => f.label === 'Events')?.value;
+  return undefined;
+};
+const cardOf = (m: { reply: { kind: string } }): Card => (m.reply as { kind: 'card'; card: Card }).card;
+
+describe('routing and mentions', () => {
+  it('a mapped event_alert → one card per team chat, owners @mentioned per platform, linking to Sentry', async () => {
+    const { events, outbox } = setup();
+    await events.emit(wireEvent('sentry-event-alert-triggered.json'));
+    expect(outbox.sent.map((m) => m.to)).toEqual(['dingtalk:cid-pay', 'wecom-group:wg-pay']);
+    expect(outbox.sent[0]!.mentions).toEqual(['ding-alice', 'ding-bob']);
+    expect(outbox.sent[1]!.mentions).toEqual(['wc-alice']);
+    expect(outbox.sent[0]!.cardKey).toBe('sentry:issue:1117540176');
+    const text = cardToText(cardOf(outbox.sent[0]!));
+    expect(text).toContain('ReferenceError: heck is not defined');
+    expect(text).toContain('https://sentry.io/organizations/test-org/issues/1117540176/');
+    expect(text).toContain('/sentry ack 1117540176');
+  });
+
+  it('the same alert again updates the card without @mentions, not a new message', async () => {
+    const { events, outbox, now } = setup();
+    await events.emit(alertFor('1'));
+    now.t += 60_000;
+    await events.emit(alertFor('1'));
+    const pay = outbox.to('dingtalk:cid-pay');
+    expect(pay).toHaveLength(2);
+    expect(pay[1]!.cardKey).toBe(pay[0]!.cardKey);
+    expect(pay[1]!.mentions).toBeUndefined();
+    expect(countOf(cardOf(pay[1]!))).toBe('2');
+  });
+
+  it('unmapped projects go to sentry.defaultChat without mentions-by-owner', async () => {
+    const { events, outbox } = setup();
+    await events.emit(alertFor('2', { projectSlug: 'nobody-owns-this' }));
+    expect(outbox.sent.map((m) => m.to)).toEqual(['test:default']);
+    expect(outbox.sent[0]!.mentions).toBeUndefined();
+  });
+
+  it('level/environment filters: quiet alerts go to the digest chat, without mentions', async () => {
+    const config = botConfig();
+    config.products.demo!.alerts = { minLevel: 'error', environments: ['prod'], digestChat: 'test:quiet' } as never;
+    const { events, outbox } = setup({ config });
+    await events.emit(alertFor('3', { level: 'warning' }));
+    await events.emit(alertFor('4', { environment: 'staging' }));
+    await events.emit(alertFor('5', { level: 'fatal' }));
+    expect(outbox.to('test:quiet').map((m) => m.cardKey)).toEqual(['sentry:issue:3', 'sentry:issue:4']);
+    expect(outbox.to('test:quiet').every((m) => m.mentions === undefined)).toBe(true);
+    expect(outbox.to('dingtalk:cid-pay').map((m) => m.cardKey)).toEqual(['sentry:issue:5']);
+  });
+
+  it('the legacy plugin fixture routes like an event alert (project meow → demo)', async () => {
+    const { events, outbox } = setup();
+    await events.emit(mapSentryDelivery({ id: 'l', kind: 'legacy.triggered', body: fixtureText('sentry-legacy-webhook-plugin.json'), receivedAt: T0 })[0]!);
+    expect(outbox.to('dingtalk:cid-pay')[0]!.cardKey).toBe('sentry:issue:1385042923');
+  });
+
+  it('metric alerts: critical posts a card keyed on the rule, resolved updates it', async () => {
+    const { events, outbox } = setup();
+    await events.emit(wireEvent('sentry-metric-alert-critical.json'));
+    const resolved = wireEvent('sentry-metric-alert-resolved.json');
+    (resolved.payload as SentryEventPayload).metric!.ruleId = '7';
+    await events.emit(resolved);
+    const pay = outbox.to('dingtalk:cid-pay');
+    expect(pay.map((m) => m.cardKey)).toEqual(['sentry:issue:metric:7', 'sentry:issue:metric:7']);
+    expect(cardOf(pay[1]!).tone).toBe('success');
+  });
+});
+
+describe('echoes and state sync', () => {
+  it('issue.resolved by a user updates the card; our own echo updates without notifying and adds no new card', async () => {
+    const { events, outbox, r } = setup();
+    await events.emit(wireEvent('sentry-issue-created.json'));
+    expect(outbox.to('dingtalk:cid-pay')).toHaveLength(1);
+    await events.emit(wireEvent('sentry-issue-assigned-derived.json'));
+    await events.emit(wireEvent('sentry-issue-resolved-derived.json'));
+    const pay = outbox.to('dingtalk:cid-pay');
+    expect(pay).toHaveLength(3);
+    expect(pay.slice(1).every((m) => m.mentions === undefined && m.cardKey === 'sentry:issue:1170820242')).toBe(true);
+    const state = await r.alerts.states.get('1170820242');
+    expect(state).toMatchObject({ status: 'resolved', assignedTo: 'Meredith Heller', count: 1 });
+
+    // An alert triggered by our own app for an issue we never carded: nothing is posted.
+    await events.emit(alertFor('77', {}, { type: 'application', id: 'x', name: 'opsbot' }));
+    expect(outbox.sent.filter((m) => m.cardKey === 'sentry:issue:77')).toHaveLength(0);
+  });
+
+  it('issue.created then event_alert of the same first event counts 1', async () => {
+    const { events, r } = setup();
+    await events.emit(wireEvent('sentry-issue-created.json'));
+    await events.emit(alertFor('1170820242', { projectSlug: 'front-end' }));
+    expect((await r.alerts.states.get('1170820242'))!.count).toBe(1);
+    await events.emit(alertFor('1170820242', { projectSlug: 'front-end' }));
+    expect((await r.alerts.states.get('1170820242'))!.count).toBe(2);
+  });
+});
+
+describe('storm folding', () => {
+  it('10 000 events of 3 issues in 60 s: ≤ 20 sends per chat per minute, exact counts on the cards', async () => {
+    const { events, outbox, now, r } = setup();
+    const perIssue = { a: 0, b: 0, c: 0 };
+    const ids = ['a', 'b', 'c'] as const;
+    for (let n = 0; n < 10_000; n++) {
+      const id = ids[n % 3]!;
+      perIssue[id]++;
+      now.t = T0 + Math.floor((n * 60_000) / 10_000);
+      await events.emit(alertFor(`9${id.charCodeAt(0)}`, { title: `storm ${id}` }));
+      if (n % 500 === 0) await r.tick();
+    }
+    for (let s = 0; s < 12; s++) {
+      now.t += 10_000;
+      await r.tick();
+    }
+    for (const chat of ['dingtalk:cid-pay', 'wecom-group:wg-pay']) {
+      const sent = outbox.to(chat);
+      // Sliding window: no 60 s window holds more than 20 sends.
+      for (let i = 0; i < sent.length; i++) {
+        const inWindow = sent.filter((m) => m.at >= sent[i]!.at && m.at < sent[i]!.at + 60_000).length;
+        expect(inWindow).toBeLessThanOrEqual(20);
+      }
+      // Exactly one @mentioning post per issue; the last card of each issue has its exact count.
+      expect(sent.filter((m) => m.mentions).map((m) => m.cardKey).sort()).toEqual(['sentry:issue:997', 'sentry:issue:998', 'sentry:issue:999']);
+      for (const id of ids) {
+        const last = sent.filter((m) => m.cardKey === `sentry:issue:9${id.charCodeAt(0)}`).at(-1)!;
+        expect(countOf(cardOf(last))).toBe(String(perIssue[id]));
+      }
+    }
+  });
+
+  it('more new issues than the budget: the overflow becomes one digest card with counts', async () => {
+    const { events, outbox, now, r } = setup({ sentry: sentryConfig({ budgetPerChatPerMinute: 5 }) });
+    for (let i = 0; i < 12; i++) await events.emit(alertFor(`10${i}`, { title: `issue ${i}` }));
+    await events.emit(alertFor('1011', { title: 'issue 11' }));
+    const chat = 'dingtalk:cid-pay';
+    expect(outbox.to(chat)).toHaveLength(5);
+    now.t += 61_000;
+    await r.tick();
+    const sent = outbox.to(chat);
+    const digests = sent.filter((m) => m.cardKey?.startsWith('sentry:digest:'));
+    expect(digests.length).toBeGreaterThanOrEqual(1);
+    const text = cardToText(cardOf(digests[0]!));
+    expect(text).toContain('issue 11');
+    expect(text).toContain('× 2');
+    // every issue is either carded or listed in a digest
+    const carded = new Set(sent.map((m) => m.cardKey));
+    for (let i = 0; i < 12; i++) expect(carded.has(`sentry:issue:10${i}`) || digests.some((d) => cardToText(cardOf(d)).includes(`issue ${i}`))).toBe(true);
+  });
+});
+
+describe('escalation', () => {
+  const escalating = () => sentryConfig({ escalation: { afterMinutes: 10, to: 'test:oncall', chain: ['carol'] } });
+
+  it('an unacknowledged alert is re-posted to the escalation chat with owners (+chain) mentioned', async () => {
+    const { events, outbox, now, r } = setup({ sentry: escalating() });
+    await events.emit(alertFor('500'));
+    now.t += 9 * 60_000;
+    await r.tick();
+    expect(outbox.to('test:oncall')).toHaveLength(0);
+    now.t += 2 * 60_000;
+    await r.tick();
+    const esc = outbox.to('test:oncall');
+    expect(esc).toHaveLength(1);
+    expect(esc[0]!.mentions).toEqual(['alice', 'bob', 'carol']);
+    expect(cardOf(esc[0]!).title).toContain('[Escalation]');
+    now.t += 10 * 60_000;
+    await r.tick();
+    expect(outbox.to('test:oncall')).toHaveLength(2);
+  });
+
+  it('an acknowledged alert does not escalate', async () => {
+    const { events, outbox, now, r } = setup({ sentry: escalating() });
+    await events.emit(alertFor('501'));
+    await r.alerts.change('501', (s) => {
+      s.status = 'acked';
+      s.statusBy = 'Alice';
+    });
+    now.t += 30 * 60_000;
+    await r.tick();
+    expect(outbox.to('test:oncall')).toHaveLength(0);
+    const last = outbox.to('dingtalk:cid-pay').at(-1)!;
+    expect(cardToText(cardOf(last))).toContain('Acknowledged by Alice');
+  });
+
+  it('escalation state survives a restart (same store, new reactions)', async () => {
+    const store = new MemoryStore();
+    const now = { t: T0 };
+    const first = setup({ sentry: escalating(), store, now });
+    await first.events.emit(alertFor('502'));
+    first.r.stop();
+    now.t += 11 * 60_000;
+    const second = setup({ sentry: escalating(), store, now });
+    await second.r.tick();
+    expect(second.outbox.to('test:oncall')).toHaveLength(1);
+    expect((await second.r.alerts.states.get('502'))!.escalations).toBe(1);
+  });
+});

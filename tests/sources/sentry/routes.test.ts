@@ -1,0 +1,120 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DeliveryPipeline } from '../../../src/core/deliveries.ts';
+import { BadRequestError, UnsupportedMediaError, VerificationError } from '../../../src/core/errors.ts';
+import { sentryRoutes } from '../../../src/sources/sentry/routes.ts';
+import { MemoryStore } from '../../../src/store/memory-store.ts';
+import { fixtureText, rawRequest, sentryConfig, silentLog, StubDeliveries, vectors } from './helpers.ts';
+
+const sign = (body: string): string => createHmac('sha256', vectors.client_secret).update(body).digest('hex');
+
+function setup(over: Record<string, unknown> = {}) {
+  const deliveries = new StubDeliveries();
+  const [main, legacy] = sentryRoutes({ config: sentryConfig(over), deliveries, log: silentLog });
+  return { deliveries, main: main!, legacy: legacy! };
+}
+
+/** The fixture's own headers, with receivedAt at its (unsigned) timestamp so the skew check passes. */
+function wire(i: (typeof vectors.fixture_wire_bodies.items)[number]) {
+  return rawRequest(i.body, i.headers, {}, Number(i.headers['Sentry-Hook-Timestamp']) * 1000);
+}
+
+describe('POST /webhooks/sentry', () => {
+  it('mounts the contract paths', () => {
+    const { main, legacy } = setup();
+    expect([main.method, main.path, legacy.path]).toEqual(['POST', '/webhooks/sentry', '/webhooks/sentry/legacy/:token']);
+  });
+
+  it.each(vectors.fixture_wire_bodies.items.map((i) => [i.file, i] as const))('stores and acknowledges %s', async (_f, i) => {
+    const { main, deliveries } = setup();
+    const ans = await main.handle(wire(i));
+    expect(ans).toEqual({ status: 200, body: { ok: true, duplicate: false } });
+    const [d] = [...deliveries.stored.values()];
+    expect(d!.kind).toBe(`${i.resource}.${i.action}`);
+    expect(d!.body).toBe(i.body);
+    expect(d!.headers['sentry-hook-signature']).toBeUndefined();
+  });
+
+  it('a retry with a new Request-ID is a duplicate (dedupe on payload identity)', async () => {
+    const { main, deliveries } = setup();
+    const i = vectors.fixture_wire_bodies.items.find((x) => x.resource === 'event_alert')!;
+    await main.handle(wire(i));
+    const again = await main.handle(rawRequest(i.body, { ...i.headers, 'Request-ID': 'ffffffffffffffffffffffffffffffff' }, {}, Number(i.headers['Sentry-Hook-Timestamp']) * 1000));
+    expect(again.body).toEqual({ ok: true, duplicate: true });
+    expect(deliveries.stored.size).toBe(1);
+  });
+
+  it('the same issue with different actions gets different keys', async () => {
+    const { main, deliveries } = setup();
+    for (const f of ['sentry-issue-created.json', 'sentry-issue-resolved-derived.json', 'sentry-issue-assigned-derived.json']) {
+      const i = vectors.fixture_wire_bodies.items.find((x) => x.file === f)!;
+      await main.handle(wire(i));
+    }
+    expect(deliveries.stored.size).toBe(3);
+  });
+
+  it('forged, unsigned and stale requests get 401 reasons and store nothing', async () => {
+    const { main, deliveries } = setup();
+    const i = vectors.fixture_wire_bodies.items[0]!;
+    const t = Number(i.headers['Sentry-Hook-Timestamp']) * 1000;
+    const tampered = i.body.replace('triggered', 'triggereD');
+    await expect(main.handle(rawRequest(tampered, i.headers, {}, t))).rejects.toThrow(new VerificationError('bad signature'));
+    const { ['Sentry-Hook-Signature']: _s, ...unsigned } = i.headers;
+    await expect(main.handle(rawRequest(i.body, unsigned, {}, t))).rejects.toThrow('missing Sentry-Hook-Signature');
+    await expect(main.handle(rawRequest(i.body, i.headers, {}, t + 3_600_000))).rejects.toThrow('stale timestamp');
+    expect(deliveries.stored.size).toBe(0);
+  });
+
+  it('unknown resources are stored and acknowledged', async () => {
+    const { main, deliveries } = setup();
+    const body = '{"action":"completed","installation":{"uuid":"x"},"data":{"seer":{"run":1}},"actor":{"type":"application","id":"sentry","name":"Sentry"}}';
+    const ans = await main.handle(rawRequest(body, { 'sentry-hook-resource': 'seer', 'sentry-hook-signature': sign(body) }));
+    expect(ans.status).toBe(200);
+    expect([...deliveries.stored.values()][0]!.kind).toBe('seer.completed');
+  });
+
+  it('signed but malformed JSON → 400; wrong content type → 415; empty body → 200 and nothing stored', async () => {
+    const { main, deliveries } = setup();
+    await expect(main.handle(rawRequest('{"action":', { 'sentry-hook-resource': 'issue', 'sentry-hook-signature': sign('{"action":') }))).rejects.toBeInstanceOf(BadRequestError);
+    await expect(main.handle(rawRequest('[]', { 'sentry-hook-signature': sign('[]') }))).rejects.toBeInstanceOf(BadRequestError);
+    await expect(main.handle(rawRequest('a=b', { 'content-type': 'application/x-www-form-urlencoded', 'sentry-hook-signature': sign('a=b') }))).rejects.toBeInstanceOf(UnsupportedMediaError);
+    const empty = vectors.vectors.find((v) => v.name === 'empty-body')!;
+    expect((await main.handle(rawRequest('', { 'sentry-hook-signature': empty.signature }))).status).toBe(200);
+    expect(deliveries.stored.size).toBe(0);
+  });
+
+  it('works with the real delivery pipeline: persisted before the answer, processed once', async () => {
+    const store = new MemoryStore();
+    const pipeline = new DeliveryPipeline(store, silentLog);
+    const seen: string[] = [];
+    pipeline.onProcess('sentry', async (d) => void seen.push(d.kind));
+    const [main] = sentryRoutes({ config: sentryConfig(), deliveries: pipeline, log: silentLog });
+    const i = vectors.fixture_wire_bodies.items[0]!;
+    await main!.handle(wire(i));
+    expect(await pipeline.collection.count()).toBe(1);
+    await main!.handle(wire(i));
+    await pipeline.idle();
+    expect(seen).toEqual(['event_alert.triggered']);
+  });
+});
+
+describe('POST /webhooks/sentry/legacy/:token', () => {
+  const body = fixtureText('sentry-legacy-webhook-plugin.json');
+
+  it('accepts the right token, dedupes the repeat', async () => {
+    const { legacy, deliveries } = setup();
+    const ok = await legacy.handle(rawRequest(body, {}, { token: 'legacy-token-0123456789abcdef' }));
+    expect(ok.body).toEqual({ ok: true, duplicate: false });
+    const again = await legacy.handle(rawRequest(body, {}, { token: 'legacy-token-0123456789abcdef' }));
+    expect(again.body).toEqual({ ok: true, duplicate: true });
+    expect([...deliveries.stored.values()][0]!.kind).toBe('legacy.triggered');
+  });
+
+  it('401 for a wrong token, and when no legacy token is configured', async () => {
+    const { legacy, deliveries } = setup();
+    await expect(legacy.handle(rawRequest(body, {}, { token: 'legacy-token-0123456789abcdeX' }))).rejects.toThrow('bad token');
+    const off = setup({ legacyToken: undefined });
+    await expect(off.legacy.handle(rawRequest(body, {}, { token: 'anything-at-all-here' }))).rejects.toThrow('legacy endpoint not configured');
+    expect(deliveries.stored.size).toBe(0);
+  });
+});
