@@ -34,7 +34,16 @@ export function deployTaskCard({ task, logTail, now }: TaskCardInput, t: Transla
   else if (task.cancelledBy && task.state === 'cancelled') card.blocks.push(note(t('deploy.card.cancelledBy', { who: task.cancelledBy })));
   else if (task.reason && task.state !== 'succeeded') card.blocks.push(note(t('deploy.card.reason', { reason: task.reason })));
 
+  if (task.approval && task.state === 'waiting' && !task.approval.approvedBy) {
+    card.blocks.push(note(t('deploy.card.awaitingApproval', { approvers: task.approval.approvers.join(', ') })));
+  } else if (task.approval?.approvedBy) {
+    card.blocks.push(note(t('deploy.card.approvedBy', { who: task.approval.approvedBy })));
+  }
+
   const buttons: Button[] = [];
+  if (task.state === 'waiting' && task.approval && !task.approval.approvedBy) {
+    buttons.push(commandButton(t('deploy.card.approve'), `/task ${task.id} approve`, 'primary'));
+  }
   if (task.state === 'waiting' || task.state === 'running') {
     buttons.push(commandButton(t('deploy.card.cancel'), `/cancel ${task.id}`, 'danger'));
   } else {

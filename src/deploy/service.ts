@@ -36,6 +36,8 @@ export interface DeployService {
   /** `to` defaults to the release that ran on the environment before the current one. */
   rollback(req: TaskRequest & { to?: string }): Promise<{ task: DeployTask; created: boolean }>;
   cancel(id: string, by: string): Promise<DeployTask>;
+  /** Second-person approval: `by.id` must be one of the environment's approvers and not the requester. */
+  approve(id: string, by: { id: string; name: string }): Promise<DeployTask>;
   status(product?: string): Promise<ProductStatus[]>;
   list(product?: string, limit?: number): Promise<DeployTask[]>;
   get(id: string): Promise<DeployTask | undefined>;
@@ -129,6 +131,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
       messageId: req.message.id,
       engine: env.engine.type,
       createdAt: services.clock(),
+      ...(env.approvers?.length ? { approval: { approvers: env.approvers } } : {}),
     });
     if (res.created) {
       if (req.message.platform) replyTo.set(res.task.id, req.message as IncomingMessage);
@@ -170,6 +173,21 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
         throw new UserFacingError('E_CONFLICT', tr('deploy.error.taskFinished', { id: task.id, state: tr(`deploy.state.${task.state}`) }));
       }
       return (await runner.cancel(task, by)) ?? task;
+    },
+    async approve(id, by) {
+      const task = await repo.get(id.replace(/^#/, ''));
+      if (!task) throw new UserFacingError('E_NOT_FOUND', tr('deploy.error.unknownTask', { id }));
+      if (!task.approval || task.state !== 'waiting' || task.approval.approvedBy) {
+        throw new UserFacingError('E_CONFLICT', tr('deploy.error.noApprovalNeeded', { id: task.id }));
+      }
+      if (by.id === task.requestedBy.id) throw new UserFacingError('E_PERMISSION', tr('deploy.error.selfApproval'));
+      if (!task.approval.approvers.includes(by.id)) {
+        throw new UserFacingError('E_PERMISSION', tr('deploy.error.notApprover', { approvers: task.approval.approvers.join(', ') }));
+      }
+      const t = await repo.patch(task.id, (cur) => ({ approval: { approvers: cur.approval?.approvers ?? [], approvedBy: by.name } }));
+      await progress.force(task.id);
+      void runner.pump();
+      return t ?? task;
     },
     async status(product) {
       const ids = product ? [(model.product(product), product)] : model.productIds();

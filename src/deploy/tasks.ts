@@ -40,7 +40,12 @@ export interface DeployTask {
   /** Why it failed / was cancelled / interrupted (`timeout`, `exit code 1`, `restart`, …). */
   reason?: string;
   cancelledBy?: string;
+  /** Two-person rule (issue 4 §5): set when the environment lists `approvers`; the task waits until approved. */
+  approval?: { approvers: string[]; approvedBy?: string };
 }
+
+/** True while a task waits for its second person. */
+export const awaitingApproval = (t: Pick<DeployTask, 'approval'>): boolean => !!t.approval && !t.approval.approvedBy;
 
 /** Task persistence with the idempotency index (collection `task-keys`: `chat|messageId` → task id). */
 export class TaskRepo {
@@ -105,6 +110,8 @@ export function pickRunnable(waiting: DeployTask[], running: DeployTask[], concu
     const lane = laneOf(t);
     if (busy.has(lane)) continue;
     busy.add(lane);
+    // Unapproved: holds its lane (order is kept) but takes no global slot.
+    if (awaitingApproval(t)) continue;
     out.push(t);
     slots--;
   }

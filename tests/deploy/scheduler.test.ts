@@ -107,3 +107,25 @@ describe('scheduler', () => {
     );
   });
 });
+
+describe('two-person approval', () => {
+  it('holds a task (and its lane) until another listed approver approves', async () => {
+    const products = demoProducts();
+    products.demo!.environments['env-1']!.approvers = ['bob', 'carol'];
+    const h = harness(products);
+    const engine = new ManualEngine();
+    const deploys = createDeployService(h.services, { config: { progressThrottleMs: 0 }, engines: { command: engine } });
+    const a = await deploys.enqueue({ product: 'demo', release: 'v1.0.0', env: 'env-1', requestedBy: who, message: msg() });
+    const other = await deploys.enqueue({ product: 'demo', release: 'v1.0.0', env: 'env-2', requestedBy: who, message: msg() });
+    await until(() => engine.started.length === 1);
+    expect(engine.started[0]!.ctx.task.id).toBe(other.task.id); // env-2 is not held up
+    expect((await deploys.get(a.task.id))?.state).toBe('waiting');
+    expect(JSON.stringify(h.sent.find((s) => s.cardKey === `task:${a.task.id}`)?.reply)).toContain('bob, carol');
+    await expect(deploys.approve(a.task.id, who)).rejects.toThrow(/cannot approve your own/);
+    await expect(deploys.approve(a.task.id, { id: 'mallory', name: 'M' })).rejects.toThrow(/Approvers: bob, carol/);
+    await deploys.approve(a.task.id, { id: 'bob', name: 'Bob' });
+    await until(() => engine.started.length === 2);
+    expect((await deploys.get(a.task.id))?.approval?.approvedBy).toBe('Bob');
+    await expect(deploys.approve(a.task.id, { id: 'carol', name: 'Carol' })).rejects.toThrow(/not waiting for approval/);
+  });
+});

@@ -3,22 +3,19 @@
  * Verify `timestamp` + `sign` BEFORE parsing (401), then validate (400), hand the message to the bot
  * (`onMessage` resolves once it is recorded; the command runs asynchronously) and answer 200 at once.
  */
-import type { Logger } from 'pino';
 import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
 import type { IncomingMessage } from '../../core/message.ts';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../types.ts';
 import type { DingtalkConfig } from './config.ts';
 import { cardClickToMessage, isCardCallback, parseCardCallback, parseRobotMessage } from './parse.ts';
-import type { RecentIds } from './recent.ts';
 import type { DingtalkSender } from './send.ts';
 import { verifyDingtalkRequest } from './verify.ts';
 
 export interface HttpRouteDeps {
   config: DingtalkConfig;
-  onMessage(msg: IncomingMessage): Promise<void>;
-  log: Logger;
+  /** Dedupe + hand to the bot (index.ts `deliver`); resolves once the bot recorded the message. */
+  deliver(msg: IncomingMessage): Promise<void>;
   sender: DingtalkSender;
-  recent: RecentIds;
   clock?: () => number;
 }
 
@@ -46,12 +43,7 @@ export function dingtalkWebhookRoute(deps: HttpRouteDeps): WebhookRoute {
       } else {
         msg = parseRobotMessage(body, req.receivedAt);
       }
-      if (deps.recent.add(msg.id)) {
-        deps.sender.observe(msg);
-        await deps.onMessage(msg);
-      } else {
-        deps.log.debug({ id: msg.id }, 'dingtalk: duplicate message ignored');
-      }
+      await deps.deliver(msg);
       return { status: 200, body: {} };
     },
   };

@@ -56,7 +56,12 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
   const deliver = async (msg: IncomingMessage): Promise<void> => {
     if (!recent.add(msg.id)) return log.debug({ id: msg.id }, 'dingtalk: duplicate message ignored');
     sender.observe(msg);
-    await deps.onMessage(msg);
+    try {
+      await deps.onMessage(msg);
+    } catch (err) {
+      recent.delete(msg.id); // not recorded: let DingTalk's redelivery through
+      throw err;
+    }
   };
 
   const stream =
@@ -87,7 +92,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
 
   // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
   const routes: WebhookRoute[] =
-    config.mode === 'http' ? [dingtalkWebhookRoute({ config, onMessage: deps.onMessage, log, sender, recent, clock })] : [];
+    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock })] : [];
 
   return {
     platform: 'dingtalk',

@@ -21,4 +21,9 @@ export class RecentIds {
     }
     return true;
   }
+
+  /** Forget an id (its processing failed, so a redelivery should be accepted). */
+  delete(id: string): void {
+    this.ids.delete(id);
+  }
 }

@@ -23,7 +23,7 @@ export const sentryConfigSchema = z.strictObject({
   /** The integration's Client Secret: the HMAC key of Sentry-Hook-Signature (sentry.md 1.3). */
   clientSecret: nonEmpty,
   /** Secret path token for `/webhooks/sentry/legacy/:token` (sentry.md 2.3); absent: legacy endpoint refuses. */
-  legacyToken: z.string().min(16, { error: 'use a long random token (16+ characters)' }).optional(),
+  legacyToken: nonEmpty.optional(),
   /** Our own integration's slug (and/or uuid): webhooks whose actor is us are echoes (sentry.md 1.4). */
   appSlug: z.string().optional(),
   appId: z.string().optional(),
@@ -37,6 +37,10 @@ export const sentryConfigSchema = z.strictObject({
   maxSkewSeconds: z.number().int().min(0).default(300),
   /** opsbot person id → Sentry assignee (`user:<id>`, `team:<id>`, username or email) for Assign/Ack. */
   users: z.record(z.string(), z.string()).default({}),
+  /** Sentry release version for an opsbot release (`{product}`, `{release}`), e.g. "{product}@{release}". */
+  releaseFormat: z.string().default('{release}'),
+  /** Record opsbot deploys as Sentry releases/deploys (sentry.md 3.4). */
+  reportDeploys: z.boolean().default(true),
   escalation: z
     .strictObject({
       afterMinutes: z.number().positive(),

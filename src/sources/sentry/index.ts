@@ -6,6 +6,7 @@ import type { WebhookRoute } from '../../adapters/types.ts';
 import type { Deliveries } from '../../core/deliveries.ts';
 import { SentryApi } from './api.ts';
 import type { SentryConfig } from './config.ts';
+import { registerDeploySync } from './deploy-sync.ts';
 import { registerSentryProcessor, registerSentryReactions, type SentryReactions, type SentryServices } from './reactions.ts';
 import { sentryRoutes } from './routes.ts';
 import { SentryService } from './service.ts';
@@ -22,12 +23,16 @@ export function createSentry(services: SentryServices, deps: { sentry: SentryCon
   const api = new SentryApi(deps.sentry, { clock: services.clock });
   registerSentryProcessor(deps.deliveries, services.events);
   const reactions = registerSentryReactions(services, { sentry: deps.sentry, ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}) });
+  const offDeploys = deps.sentry.reportDeploys ? registerDeploySync(services.events, api, services.config, deps.sentry, services.log) : () => {};
   const service = new SentryService(api, reactions.alerts, { config: services.config, sentry: deps.sentry, log: services.log });
   return {
     routes: sentryRoutes({ config: deps.sentry, deliveries: deps.deliveries, log: services.log }),
     service,
     reactions,
-    stop: () => reactions.stop(),
+    stop: () => {
+      reactions.stop();
+      offDeploys();
+    },
   };
 }
 

@@ -101,3 +101,24 @@ describe('POST /webhooks/dingtalk (HTTP mode)', () => {
     expect(received[0]).toMatchObject({ fromAction: true, text: '/deploy confirm 0001', sender: { id: 'lisi' } });
   });
 });
+
+describe('delivery failures', () => {
+  it('a message the bot failed to record is accepted again on redelivery', async () => {
+    fake = await startFakeDingtalk();
+    let calls = 0;
+    const adapter = createDingtalkAdapter({
+      config: testConfig(fake.base, { mode: 'http' }),
+      log: silentLog,
+      clock: () => NOW,
+      onMessage: async () => {
+        if (++calls === 1) throw new Error('store down');
+      },
+    });
+    const route = adapter.routes()[0]!;
+    const body = fixture('dingtalk-robot-message-chatops.json');
+    await expect(route.handle(signed(body))).rejects.toThrow('store down');
+    expect(await route.handle(signed(body))).toEqual({ status: 200, body: {} });
+    await route.handle(signed(body));
+    expect(calls).toBe(2);
+  });
+});
