@@ -35,6 +35,14 @@ export interface SentryAlertView {
   history?: string[];
 }
 
+/** `2019-08-19T20:58:37.391000Z` → `2019-08-19 20:58:37 UTC` (Sentry sends ISO with microseconds). */
+export function when(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso);
+  if (!m) return iso;
+  return `${m[1]} ${m[2]}${m[3] === 'Z' || !m[3] ? ' UTC' : ' ' + m[3]}`;
+}
+
 const toneOf = (v: SentryAlertView): Card['tone'] =>
   v.status === 'resolved' ? 'success' : v.status === 'ignored' || v.status === 'acked' ? 'info' : v.level === 'warning' ? 'warning' : 'danger';
 
@@ -63,8 +71,8 @@ export function sentryAlertCard(v: SentryAlertView, t: Translate): Card {
   add('sentry.field.release', v.release);
   add('sentry.field.count', v.count);
   add('sentry.field.users', v.userCount);
-  add('sentry.field.firstSeen', v.firstSeen);
-  add('sentry.field.lastSeen', v.lastSeen);
+  add('sentry.field.firstSeen', when(v.firstSeen));
+  add('sentry.field.lastSeen', when(v.lastSeen));
   add('sentry.field.rule', v.rule);
   add('sentry.field.state', stateText(v, t));
 
@@ -81,6 +89,8 @@ export function sentryAlertCard(v: SentryAlertView, t: Translate): Card {
     if (open) {
       buttons.push(commandButton(t('sentry.button.resolve'), `/sentry resolve ${v.key}`));
       buttons.push(commandButton(t('sentry.button.ignore'), `/sentry ignore ${v.key} 30m`));
+      buttons.push(commandButton(t('sentry.button.ignore24h'), `/sentry ignore ${v.key} 24h`));
+      buttons.push(commandButton(t('sentry.button.ignore100'), `/sentry ignore ${v.key} 100x`));
       buttons.push(commandButton(t('sentry.button.assignMe'), `/sentry assign ${v.key} me`));
     }
   } else if (v.status === 'open') {

@@ -181,7 +181,8 @@ export class TaskRunner {
     }
     await this.d.progress.force(id);
     this.d.progress.done(id);
-    if (t) await this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
+    // Not awaited: listeners (Sentry deploy sync …) must not hold up the next task.
+    if (t) void this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
     this.d.log.info({ taskId: id, state, reason }, 'deploy: task finished');
     void this.pump();
   }

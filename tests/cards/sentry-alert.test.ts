@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sentryAlertCard, sentryDigestCard, sentryEscalationCard, type SentryAlertView } from '../../cards/sentry-alert.ts';
+import { sentryAlertCard, sentryDigestCard, sentryEscalationCard, when, type SentryAlertView } from '../../cards/sentry-alert.ts';
 import { cardToText, type Button, type Card } from '../../cards/model.ts';
 import { t } from '../../src/core/i18n.ts';
 import '../../src/sources/sentry/messages.ts';
@@ -18,10 +18,10 @@ describe('sentryAlertCard', () => {
   it('shows the issue facts (zh-CN default) and every action', () => {
     const c = sentryAlertCard(view, zh);
     const text = cardToText(c);
-    for (const s of ['[ERROR] TypeError: 空指针', 'DEMO-1A', 'demo-web', 'prod', 'demo@1.1.0', '事件数: 7', '影响用户: 3', '首次出现', 'app/pay.ts in charge', '未处理']) expect(text).toContain(s);
+    for (const s of ['[ERROR] TypeError: 空指针', 'DEMO-1A', 'demo-web', 'prod', 'demo@1.1.0', '事件数: 7', '影响用户: 3', '首次出现: 2026-11-23 09:00:00 UTC', 'app/pay.ts in charge', '未处理']) expect(text).toContain(s);
     expect(c.tone).toBe('danger');
     expect(commandsOf(c)).toEqual([
-      '/sentry ack 42', '/sentry resolve 42', '/sentry ignore 42 30m', '/sentry assign 42 me', '/rollback demo prod', 'https://sentry.io/organizations/acme/issues/42/',
+      '/sentry ack 42', '/sentry resolve 42', '/sentry ignore 42 30m', '/sentry ignore 42 24h', '/sentry ignore 42 100x', '/sentry assign 42 me', '/rollback demo prod', 'https://sentry.io/organizations/acme/issues/42/',
     ]);
     expect(buttons(c).map((b) => b.label)).toContain('确认');
   });
@@ -45,6 +45,13 @@ describe('sentryAlertCard', () => {
     const m = sentryAlertCard({ key: 'metric:7', kind: 'metric', title: 'Critical: My Metric Alert', count: 1, status: 'open', description: '100 events' }, en);
     expect(m.title).toBe('[Metric alert] Critical: My Metric Alert');
     expect(commandsOf(m)).toEqual(['/sentry ack metric:7']);
+  });
+
+  it('formats Sentry timestamps', () => {
+    expect(when('2019-08-19T20:58:37.391000Z')).toBe('2019-08-19 20:58:37 UTC');
+    expect(when('2026-11-23T09:00:00+08:00')).toBe('2026-11-23 09:00:00 +08:00');
+    expect(when('yesterday')).toBe('yesterday');
+    expect(when(undefined)).toBeUndefined();
   });
 
   it('digest and escalation cards', () => {

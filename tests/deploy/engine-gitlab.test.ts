@@ -98,3 +98,23 @@ describe('gitlab-pipeline engine', () => {
     expect((await deploys.get(task.id))?.reason).toBe('gitlab not configured');
   });
 });
+
+describe('gitlab-pipeline engine and deployment events', () => {
+  it('treats a deployment event as a prompt to poll, not as the pipeline status', async () => {
+    gl.nextScript = ['running', 'running', 'running', 'failed'];
+    const { deploys, events } = service(new MemoryStore(), 60_000);
+    const { task } = await deploys.enqueue({ product: 'demo', release: 'v1.1.0', env: 'prod', requestedBy: who, message: msg() });
+    await until(async () => (await deploys.get(task.id))?.engineRef?.pipelineId !== undefined);
+    const id = (await deploys.get(task.id))!.engineRef!.pipelineId!;
+    await until(() => gl.requests.filter((r) => r.method === 'GET').length >= 1);
+    const emit = () =>
+      events.emit({ type: 'deploy.pipeline.updated', payload: { project: 'group/demo', pipelineId: id, status: 'success', via: 'deployment' }, occurredAt: Date.now() });
+    for (let i = 0; i < 3; i++) {
+      const gets = gl.requests.filter((r) => r.method === 'GET').length;
+      await emit();
+      await until(() => gl.requests.filter((r) => r.method === 'GET').length > gets);
+    }
+    await until(async () => (await deploys.get(task.id))?.state === 'failed');
+    expect((await deploys.get(task.id))?.reason).toBe('pipeline failed');
+  });
+});

@@ -7,13 +7,18 @@
 import { cardToMarkdown, cardToText } from '../../../cards/model.ts';
 import type { Button, Card, Tone } from '../../../cards/model.ts';
 
+/**
+ * Lengths in width units (a CJK character counts 2, ASCII 1), from the "建议不超过 N 个字" notes of
+ * doc 101031 as mirrored in aibot-node-sdk `src/types/api.ts`: title 26 字, desc 30, sub_title_text
+ * 112, keyname 5, value 26, button text 10; horizontal_content_list ≤ 6, button_list ≤ 6.
+ */
 export const LIMITS = {
-  title: 36,
-  titleDesc: 44,
-  subTitle: 300,
+  title: 52,
+  titleDesc: 60,
+  subTitle: 224,
   fields: 6,
   keyname: 10,
-  value: 40,
+  value: 52,
   buttons: 6,
   /** "建议不超过10个字": counted in width units, CJK = 2, ASCII = 1 (so "Acknowledge" fits). */
   buttonTextWidth: 20,
@@ -111,8 +116,8 @@ export async function renderTemplateCard(
         break;
       case 'fields':
         for (const f of b.fields) {
-          if (horizontal.length < LIMITS.fields && [...f.value].length <= LIMITS.value) {
-            horizontal.push({ keyname: truncate(f.label, LIMITS.keyname), value: f.value });
+          if (horizontal.length < LIMITS.fields && truncateWidth(f.value, LIMITS.value) === f.value) {
+            horizontal.push({ keyname: truncateWidth(f.label, LIMITS.keyname), value: f.value });
           } else texts.push(`${f.label}: ${f.value}`);
         }
         break;
@@ -121,7 +126,7 @@ export async function renderTemplateCard(
           if ('url' in btn.action) {
             if (!cardAction) cardAction = { type: 1, url: btn.action.url };
             else if (horizontal.length < LIMITS.fields)
-              horizontal.push({ keyname: truncate(btn.label, LIMITS.keyname), value: truncate(btn.label, LIMITS.value), type: 1, url: btn.action.url });
+              horizontal.push({ keyname: truncateWidth(btn.label, LIMITS.keyname), value: truncateWidth(btn.label, LIMITS.value), type: 1, url: btn.action.url });
           } else if (buttons.length < LIMITS.buttons) {
             let key = await opts.keyFor(btn.action.command);
             // Keys must be unique within a card ("不可重复"): a duplicate command gets its own stored id.
@@ -140,11 +145,11 @@ export async function renderTemplateCard(
     card_type: 'button_interaction',
     task_id: opts.taskId,
     source: { desc: opts.sourceDesc ?? 'opsbot', desc_color: card.tone ? toneColor[card.tone] : 0 },
-    main_title: { title: truncate(first ?? '', LIMITS.title) },
+    main_title: { title: truncateWidth(first ?? '', LIMITS.title) },
     button_list: buttons,
   };
-  if (restTitle.length) out.main_title.desc = truncate(restTitle.join(' '), LIMITS.titleDesc);
-  if (texts.length) out.sub_title_text = truncate(texts.join('\n'), LIMITS.subTitle);
+  if (restTitle.length) out.main_title.desc = truncateWidth(restTitle.join(' '), LIMITS.titleDesc);
+  if (texts.length) out.sub_title_text = truncateWidth(texts.join('\n'), LIMITS.subTitle);
   if (quotes.length) out.quote_area = { type: 0, quote_text: truncate(quotes.join('\n'), LIMITS.quote) };
   if (horizontal.length) out.horizontal_content_list = horizontal;
   if (cardAction) out.card_action = cardAction;

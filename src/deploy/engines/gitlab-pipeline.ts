@@ -32,6 +32,8 @@ export interface PipelineUpdatedPayload {
   pipelineId: number;
   status: string;
   webUrl?: string;
+  /** `deployment`: status is a deployment's (one job), not the pipeline's; it only prompts a poll. */
+  via?: 'pipeline' | 'deployment';
 }
 
 export interface GitlabEngineOptions {
@@ -102,7 +104,17 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
       }
     };
     const off = opts.events?.on<PipelineUpdatedPayload>('deploy.pipeline.updated', (e) => {
-      if (e.payload.project === ref.project && Number(e.payload.pipelineId) === ref.pipelineId) observe(e.payload.status);
+      if (e.payload.project !== ref.project || Number(e.payload.pipelineId) !== ref.pipelineId || over) return;
+      if (e.payload.via === 'deployment') {
+        // A job's deployment moved: ask GitLab about the pipeline now instead of waiting for the next poll.
+        // (Only while waiting between polls: a poll in flight schedules the next one itself.)
+        if (timer) {
+          clearTimeout(timer);
+          timer = setTimeout(() => void poll(), 0);
+        }
+        return;
+      }
+      observe(e.payload.status);
     });
     timer = setTimeout(() => void poll(), 0);
 

@@ -24,6 +24,8 @@ export interface GitlabBuild {
   failureReason?: string;
   allowFailure: boolean;
   webUrl?: string;
+  /** Environment name for deploy jobs (a Deployment Hook names this job). */
+  environment?: string;
 }
 
 /** `gitlab.pipeline.<status>` (status as GitLab names it: failed, success, running, canceled, …). */

@@ -51,7 +51,7 @@ const pipelineWire = z.object({
   merge_request: opt(z.object({ iid: z.number(), title: z.string(), url: str })),
   builds: opt(z.array(z.object({
     id: z.number(), name: z.string(), stage: z.string(), status: z.string(),
-    failure_reason: str, allow_failure: opt(z.boolean()),
+    failure_reason: str, allow_failure: opt(z.boolean()), environment: opt(z.object({ name: z.string() })),
   }))),
 });
 
@@ -66,6 +66,7 @@ function mapPipeline(body: unknown): DomainEvent<GitlabPipelineEvent> {
     failureReason: j.status === 'failed' ? j.failure_reason : undefined,
     allowFailure: j.allow_failure ?? false,
     webUrl: project.webUrl ? `${project.webUrl}/-/jobs/${j.id}` : undefined,
+    environment: j.environment?.name,
   }));
   const c = b.commit;
   const payload: GitlabPipelineEvent = clean({

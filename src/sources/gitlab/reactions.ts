@@ -62,7 +62,8 @@ export function registerGitlabReactions(services: Services, deps: GitlabReaction
 
   async function onPipeline(e: DomainEvent<GitlabPipelineEvent>): Promise<void> {
     const p = e.payload;
-    for (const b of p.builds) await jobs.put(`${p.project.id}:${b.id}`, { pipelineId: p.pipelineId });
+    // Remember which pipeline runs each deploy job: Deployment Hooks name the job, not the pipeline.
+    for (const b of p.builds) if (b.environment) await jobs.put(`${p.project.id}:${b.id}`, { pipelineId: p.pipelineId });
     const maxBuildId = p.builds.reduce((m, b) => Math.max(m, b.id), 0);
     let applied = false;
     let prev: PipelineState | undefined;
@@ -136,7 +137,7 @@ export function registerGitlabReactions(services: Services, deps: GitlabReaction
   }
 
   async function onJob(e: DomainEvent<GitlabJobEvent>): Promise<void> {
-    await jobs.put(`${e.payload.project.id}:${e.payload.jobId}`, { pipelineId: e.payload.pipelineId });
+    if (e.payload.environment) await jobs.put(`${e.payload.project.id}:${e.payload.jobId}`, { pipelineId: e.payload.pipelineId });
   }
 
   async function onDeployment(e: DomainEvent<GitlabDeploymentEvent>): Promise<void> {

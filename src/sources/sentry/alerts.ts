@@ -103,6 +103,9 @@ export class SentryAlerts {
         next.escalations = 0;
         delete next.escalateAt;
       }
+      // event_alert carries no firstSeen: the first event opsbot saw stands in (sentry.md 1.6).
+      if (!createdOnly && !fields.lastSeen) next.lastSeen = new Date(now).toISOString();
+      if (!next.firstSeen) next.firstSeen = next.lastSeen ?? new Date(now).toISOString();
       next.chats = route.chats;
       next.owners = route.owners;
       next.paging = route.paging;

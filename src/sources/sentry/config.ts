@@ -33,8 +33,11 @@ export const sentryConfigSchema = z.strictObject({
   budgetPerChatPerMinute: z.number().int().positive().default(20),
   /** Card refreshes of one issue in one chat at most this often while a storm goes on. */
   refreshSeconds: z.number().int().positive().default(15),
-  /** Reject deliveries whose (unsigned) Sentry-Hook-Timestamp is further off than this; 0 disables. */
-  maxSkewSeconds: z.number().int().min(0).default(300),
+  /**
+   * Reject deliveries whose Sentry-Hook-Timestamp is further off than this; 0 (default) disables. The
+   * timestamp is not signed (sentry.md 1.3), so this is only a filter; dedupe is the replay protection.
+   */
+  maxSkewSeconds: z.number().int().min(0).default(0),
   /** opsbot person id → Sentry assignee (`user:<id>`, `team:<id>`, username or email) for Assign/Ack. */
   users: z.record(z.string(), z.string()).default({}),
   /** Sentry release version for an opsbot release (`{product}`, `{release}`), e.g. "{product}@{release}". */

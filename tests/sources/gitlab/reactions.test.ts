@@ -129,6 +129,7 @@ describe('pipeline reactions', () => {
     job.build_id = 796;
     job.project_id = 30;
     job.project.id = 30;
+    job.environment = { name: 'staging', action: 'start', deployment_tier: 'staging' };
     await deliver(h, 'build', job);
     await deliver(h, 'deployment', fixtureJson('deployment-success.json'));
     expect(pipelineUpdates(h)).toEqual([
@@ -137,6 +138,19 @@ describe('pipeline reactions', () => {
         webUrl: 'http://10.126.0.2:3000/root/test-deployment-webhooks/-/jobs/796', environment: 'staging', deploymentStatus: 'success',
       },
     ]);
+  });
+
+  it('deploy jobs are learned from pipeline builds too', async () => {
+    const h = harness();
+    const body = pipeline('pipeline-running');
+    const deployJob = body.builds.find((b: any) => b.environment);
+    expect(deployJob).toBeDefined();
+    const dep = fixtureJson('deployment-success.json');
+    dep.project = body.project;
+    dep.deployable_id = deployJob.id;
+    await deliver(h, 'pipeline', body);
+    await deliver(h, 'deployment', dep);
+    expect(pipelineUpdates(h).at(-1)).toMatchObject({ pipelineId: 31, via: 'deployment', status: 'running', deploymentStatus: 'success' });
   });
 
   it('deploy.pipeline.updated uses the project spelling of the deploy engine config', async () => {
