@@ -65,7 +65,8 @@ export function gitlabPipelineCard(v: PipelineCardView, t: Translate): Card {
     blocks.push(markdown(t('gitlab.pipeline.recoveredFrom', { ref: v.ref, from: v.recoveredFrom })));
   }
   blocks.push(fields(fs));
-  if (v.state === 'failed' || v.state === 'retrying') {
+  // While retrying, the payload's jobs are being re-run: the old failure list would be stale.
+  if (v.state === 'failed') {
     const failing = v.failedJobs.filter((j) => !j.allowFailure);
     const shown = failing.length ? failing : v.failedJobs;
     blocks.push(markdown([t('gitlab.pipeline.failedJobs'), ...(shown.length ? shown.map((j) => jobLine(j, t)) : [t('gitlab.pipeline.noFailedJobs')])].join('\n')));

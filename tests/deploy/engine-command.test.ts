@@ -100,3 +100,22 @@ describe('command engine', () => {
     expect(lines.at(-1)!.length).toBeLessThan(200);
   });
 });
+
+describe('command engine through the deploy service', () => {
+  it('times out a real script, kills it and records the partial log', async () => {
+    const { harness, demoProducts, msg, until, who } = await import('./helpers.ts');
+    const { createDeployService } = await import('../../src/deploy/service.ts');
+    const products = demoProducts([SCRIPT], { DEPLOY_SLEEP: '0.3' });
+    products.demo!.environments['env-1']!.timeoutSeconds = 0.4;
+    const h = harness(products);
+    const d = createDeployService(h.services, { config: { progressThrottleMs: 0, cancelGraceMs: 200 } });
+    const { task } = await d.enqueue({ product: 'demo', release: 'v1.1.0', env: 'env-1', requestedBy: who, message: msg() });
+    await until(async () => (await d.get(task.id))?.state === 'failed', 5000);
+    const done = (await d.get(task.id))!;
+    expect(done.reason).toBe('timeout');
+    const log = (await h.store.readLog(task.id)).join('\n');
+    expect(log).toContain('login registry');
+    expect(log).not.toContain('deploy finished');
+    expect(log).toContain('timeout after');
+  });
+});

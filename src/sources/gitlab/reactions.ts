@@ -110,7 +110,7 @@ export function registerGitlabReactions(services: Services, deps: GitlabReaction
     if (!cardState) return;
     const stored = cardState === 'succeeded' ? undefined : cardState;
     await pipelines.update(key, (cur) => (cur ? { ...cur, ...(stored ? { card: stored } : {}) } : cur));
-    const failedJobs = cardState === 'failed' || cardState === 'retrying' ? await failedJobsOf(p, path) : [];
+    const failedJobs = cardState === 'failed' ? await failedJobsOf(p, path) : [];
     const view: PipelineCardView = {
       product: match.product, project: path, pipelineId: p.pipelineId, ref: p.ref, sha: p.sha, webUrl: p.webUrl, state: cardState, failedJobs,
       ...(p.commit?.title ? { commitTitle: p.commit.title } : {}),

@@ -40,6 +40,9 @@ interface Lane {
   digestMembers: Map<string, string[]>;
 }
 
+/** Alert states untouched this long are forgotten (a new event starts a fresh card). */
+export const STATE_RETENTION_MS = 14 * 24 * 3_600_000;
+
 export class SentryAlerts {
   readonly states: Collection<AlertState>;
   private readonly lanes = new Map<string, Lane>();
@@ -110,6 +113,8 @@ export class SentryAlerts {
       next.owners = route.owners;
       next.paging = route.paging;
       if (route.product) next.product = route.product;
+      if (route.escalationChain) next.escalationChain = route.escalationChain;
+      else delete next.escalationChain;
       if (route.escalateAfterMinutes) next.escalateAfterMinutes = route.escalateAfterMinutes;
       else delete next.escalateAfterMinutes;
       if (next.paging && next.status === 'open' && next.escalateAt === undefined && next.escalateAfterMinutes && !echo) {
@@ -135,6 +140,7 @@ export class SentryAlerts {
    */
   async change(key: string, fn: (s: AlertState) => void): Promise<AlertState | undefined> {
     const now = this.deps.clock();
+    let visible = false;
     const s = await this.states.update(key, (cur) => {
       if (!cur) return undefined;
       const next: AlertState = { ...cur, history: [...cur.history], posted: { ...cur.posted } };
@@ -142,10 +148,12 @@ export class SentryAlerts {
       if (next.status !== 'open') delete next.escalateAt;
       else if (next.escalateAt === undefined && next.paging && next.escalateAfterMinutes) next.escalateAt = now + next.escalateAfterMinutes * 60_000;
       next.history = next.history.slice(-5);
+      // An echo of our own action usually changes nothing on the card: then spend no message on it.
+      visible = JSON.stringify(toView(next)) !== JSON.stringify(toView(cur));
       next.updatedAt = now;
       return next;
     });
-    if (!s) return undefined;
+    if (!s || !visible) return s;
     for (const chat of Object.keys(s.posted)) {
       this.markDirty(this.lane(chat), key, true);
       await this.pump(chat);
@@ -157,6 +165,29 @@ export class SentryAlerts {
   async tick(): Promise<void> {
     for (const chat of [...this.lanes.keys()]) await this.pump(chat);
     await this.escalate();
+    await this.housekeep();
+  }
+
+  private lastHousekeep = 0;
+  /** Keep memory and the hot collection bounded: idle lane entries after 1 h, alert states after 14 days. */
+  private async housekeep(): Promise<void> {
+    const now = this.deps.clock();
+    if (now - this.lastHousekeep < 3_600_000) return;
+    this.lastHousekeep = now;
+    for (const lane of this.lanes.values()) {
+      for (const [k, at] of lane.lastSent) {
+        if (now - at > 3_600_000 && !lane.dirty.has(k) && !lane.digestMembers.has(k)) lane.lastSent.delete(k);
+      }
+      for (const [dk, members] of lane.digestMembers) {
+        if (now - (lane.lastSent.get(dk) ?? 0) > 3_600_000 && !lane.dirty.has(dk)) {
+          lane.digestMembers.delete(dk);
+          lane.lastSent.delete(dk);
+          for (const m of members) if (lane.digestOf.get(m) === dk) lane.digestOf.delete(m);
+        }
+      }
+    }
+    const old = await this.states.list({ filter: (s) => now - s.updatedAt > STATE_RETENTION_MS });
+    for (const s of old) await this.states.delete(s.key);
   }
 
   private lane(chat: string): Lane {
@@ -257,7 +288,7 @@ export class SentryAlerts {
     for (const s of due) {
       const n = s.escalations + 1;
       const targets = sentry.escalation?.to ? [sentry.escalation.to] : s.chats;
-      const people = [...s.owners, ...(sentry.escalation?.chain ?? []).slice(0, n)];
+      const people = [...s.owners, ...(s.escalationChain ?? sentry.escalation?.chain ?? []).slice(0, n)];
       if (targets.some((c) => this.room(this.lane(c)) <= 0)) continue; // over budget: next tick
       const minutes = s.escalateAfterMinutes ?? 0;
       const view = toView({ ...s, escalations: n }, rollbackTarget(config, s.product, s.environment));

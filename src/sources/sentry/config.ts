@@ -63,6 +63,8 @@ export const productAlertsSchema = z.strictObject({
   digestChat: chatAddress.optional(),
   /** Overrides sentry.escalation.afterMinutes for this product; 0 disables escalation. */
   escalateAfterMinutes: z.number().min(0).optional(),
+  /** People @mentioned in addition to the owners at escalation n (chain[0] at the first, …). */
+  escalationChain: z.array(nonEmpty).optional(),
 });
 export type ProductAlerts = z.infer<typeof productAlertsSchema>;
 

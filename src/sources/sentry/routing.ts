@@ -17,6 +17,7 @@ export interface Route {
   /** No product claims the project: the default chat got it. */
   unmapped: boolean;
   escalateAfterMinutes?: number;
+  escalationChain?: string[];
 }
 
 const alertsCache = new WeakMap<object, ProductAlerts>();
@@ -57,9 +58,9 @@ export function routeAlert(config: Config, sentry: SentryConfig, a: { projects: 
   return { product: productId, chats: alerts.digestChat ? [alerts.digestChat] : [], owners: [], paging: false, unmapped: false };
 }
 
-function esc(sentry: SentryConfig, alerts: ProductAlerts | undefined): { escalateAfterMinutes?: number } {
+function esc(sentry: SentryConfig, alerts: ProductAlerts | undefined): { escalateAfterMinutes?: number; escalationChain?: string[] } {
   const m = alerts?.escalateAfterMinutes ?? sentry.escalation?.afterMinutes;
-  return m ? { escalateAfterMinutes: m } : {};
+  return { ...(m ? { escalateAfterMinutes: m } : {}), ...(alerts?.escalationChain ? { escalationChain: alerts.escalationChain } : {}) };
 }
 
 /** Person ids → the ids to @mention on the platform of `chat` (`people.<id>.dingtalk` / `.wecom`). */

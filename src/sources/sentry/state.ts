@@ -32,6 +32,8 @@ export interface AlertState {
   /** chat → ms of the first post there. */
   posted: Record<string, number>;
   escalateAfterMinutes?: number;
+  /** Per-product `alerts.escalationChain` (else sentry.escalation.chain). */
+  escalationChain?: string[];
   escalateAt?: number;
   escalations: number;
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */

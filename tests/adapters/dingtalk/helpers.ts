@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { dingtalkConfigSchema, type DingtalkConfig } from '../../../src/adapters/dingtalk/config.ts';
 
-export const FIXTURES = new URL('../../../../shared/fixtures/dingtalk', import.meta.url).pathname;
+export const FIXTURES = new URL('../../fixtures/dingtalk', import.meta.url).pathname;
 export const fixture = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8')) as T;
 export const silentLog = pino({ level: 'silent' });
 

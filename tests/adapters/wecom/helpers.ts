@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { BadRequestError, UnsupportedMediaError, VerificationError } from '../../../src/core/errors.ts';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../../../src/adapters/types.ts';
 
-export const FIX = '/work/shared/fixtures/wecom/';
+export const FIX = new URL('../../fixtures/wecom/', import.meta.url).pathname;
 export const fixture = (name: string): string => readFileSync(FIX + name, 'utf8');
 export const fixtureJson = <T = any>(name: string): T => JSON.parse(fixture(name)) as T;
 export const vectors = fixtureJson('wecom-test-vectors.json');

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
-export const FIXTURES = new URL('../../../../shared/fixtures/gitlab/', import.meta.url);
+export const FIXTURES = new URL('../../fixtures/gitlab/', import.meta.url);
 export const fixtureText = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
 export const fixtureJson = <T = any>(name: string): T => JSON.parse(fixtureText(name)) as T;
 

@@ -73,6 +73,8 @@ describe('pipeline reactions', () => {
     await deliver(h, 'pipeline', pipeline('pipeline-success', { buildOffset: 100 }));
     expect(h.sent.map((m) => m.cardKey)).toEqual(['gitlab:pipeline:31', 'gitlab:pipeline:31', 'gitlab:pipeline:31']);
     expect(card(1, h).title).toBe('Pipeline retrying: demo master #31');
+    expect(cardToText(card(1, h))).toContain('Retrying; this card updates when it finishes');
+    expect(buttons(card(1, h)).some((b) => 'command' in b.action)).toBe(false);
     expect(card(2, h).title).toBe('Pipeline recovered: demo master #31');
   });
 

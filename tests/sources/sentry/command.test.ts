@@ -70,6 +70,18 @@ describe('/sentry', () => {
     expect(outbox.to('dingtalk:cid-pay').at(-1)!.cardKey).toBe('sentry:issue:42');
   });
 
+  it("Sentry's echo of our own resolve (actor = our app) sends nothing more; a user's unresolve reopens the card", async () => {
+    await run('resolve 42');
+    const n = outbox.sent.length;
+    const issue = { issueId: '42', projectSlug: 'demo-web', title: 'Boom', status: 'resolved' };
+    await services.events.emit({ type: 'sentry.issue.resolved', occurredAt: now.t, payload: { resource: 'issue', action: 'resolved', actor: { type: 'application', id: 'uuid-ours', name: 'opsbot' }, issue } });
+    expect(outbox.sent.length).toBe(n);
+    expect(lastCard()).toContain('Resolved by Alice');
+    await services.events.emit({ type: 'sentry.issue.unresolved', occurredAt: now.t, payload: { resource: 'issue', action: 'unresolved', actor: { type: 'user', id: '3', name: 'Dana' }, issue } });
+    expect(outbox.sent.length).toBeGreaterThan(n);
+    expect(lastCard()).toContain('State: Open');
+  });
+
   it('Sentry refuses (403): the clicker sees why, the card is unchanged', async () => {
     const before = outbox.sent.length;
     fake.answers.push({ status: 403, body: { detail: 'You do not have permission to perform this action.' } });

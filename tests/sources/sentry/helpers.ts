@@ -7,7 +7,7 @@ import type { Deliveries, DeliveryInput, StoredDelivery } from '../../../src/cor
 import type { OutgoingMessage } from '../../../src/core/message.ts';
 import { sentryConfigSchema, type SentryConfig } from '../../../src/sources/sentry/config.ts';
 
-export const FIXTURES = '/work/shared/fixtures/sentry';
+export const FIXTURES = new URL('../../fixtures/sentry', import.meta.url).pathname;
 export const fixtureText = (name: string): string => readFileSync(`${FIXTURES}/${name}`, 'utf8');
 export const fixture = (name: string): Record<string, unknown> => JSON.parse(fixtureText(name)) as Record<string, unknown>;
 

@@ -209,6 +209,22 @@ describe('escalation', () => {
     expect(outbox.to('test:oncall')).toHaveLength(2);
   });
 
+  it('per-product escalateAfterMinutes and escalationChain override the global ones', async () => {
+    const config = botConfig();
+    config.products.demo!.alerts = { escalateAfterMinutes: 2, escalationChain: ['carol', 'bob'] } as never;
+    const { events, outbox, now, r } = setup({ config, sentry: sentryConfig({ escalation: { afterMinutes: 60, to: 'test:oncall', chain: ['alice'] } }) });
+    await events.emit(alertFor('503'));
+    now.t += 3 * 60_000;
+    await r.tick();
+    now.t += 3 * 60_000;
+    await r.tick();
+    expect(outbox.to('test:oncall').map((m) => m.mentions)).toEqual([
+      ['alice', 'bob', 'carol'],
+      ['alice', 'bob', 'carol'],
+    ]);
+    expect((await r.alerts.states.get('503'))!.escalations).toBe(2);
+  });
+
   it('an acknowledged alert does not escalate', async () => {
     const { events, outbox, now, r } = setup({ sentry: escalating() });
     await events.emit(alertFor('501'));
@@ -234,5 +250,16 @@ describe('escalation', () => {
     await second.r.tick();
     expect(second.outbox.to('test:oncall')).toHaveLength(1);
     expect((await second.r.alerts.states.get('502'))!.escalations).toBe(1);
+  });
+});
+
+describe('housekeeping', () => {
+  it('forgets alert states untouched for 14 days', async () => {
+    const { events, now, r } = setup();
+    await events.emit(alertFor('600'));
+    await r.tick();
+    now.t += 15 * 24 * 3_600_000;
+    await r.tick();
+    expect(await r.alerts.states.get('600')).toBeUndefined();
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * `npm run bench`: every benchmark of issue 10 in one bounded run (about 2–3 minutes), 127.0.0.1 only,
+ * each with its baseline measured in the same run. Prints markdown tables and saves bench/results.md.
+ *   npm run bench                 all
+ *   npm run bench -- ingest       one section (ingest | command | storm | startup)
+ *   npm run bench -- --profile    also write CPU profiles of the bot child to bench/profiles/
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchIngest } from './ingest.ts';
+import { PROJECT_ROOT } from './lib/proc.ts';
+
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith('--'));
+const want = (s: string) => only.length === 0 || only.includes(s);
+const profileDir = args.includes('--profile') ? path.join(PROJECT_ROOT, 'bench', 'profiles') : undefined;
+if (profileDir) mkdirSync(profileDir, { recursive: true });
+const quick = args.includes('--quick');
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const sections: string[] = [
+    '## Benchmark results',
+    '',
+    `\`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. Storage driver: lowdb (PostgreSQL driver not in this build).`,
+  ];
+  const emit = (s: string) => {
+    sections.push('', s);
+    process.stdout.write(`\n${s}\n`);
+  };
+  process.stdout.write(sections.join('\n') + '\n');
+  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir } : {}) }));
+  if (want('command')) emit(await (await import('./command.ts')).benchCommand({ runs: 2000 }));
+  if (want('storm')) emit(await (await import('./storm.ts')).benchStorm({ events: 10_000 }));
+  if (want('startup')) emit(await (await import('./startup.ts')).benchStartup({ samples: quick ? 1 : 3 }));
+  emit(`_Total bench time: ${((Date.now() - t0) / 1000).toFixed(0)} s._`);
+  if (only.length === 0 && !quick) writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.md'), sections.join('\n') + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

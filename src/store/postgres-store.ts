@@ -1,0 +1,118 @@
+/**
+ * The PostgreSQL Store (`storage.driver: postgres`, `storage.url`): the driver for several replicas on
+ * one database (issue 9, docs/scale-out.md §0). Same semantics as MemoryStore/LowdbStore, with
+ * PostgreSQL primitives behind them:
+ *
+ * - collections → table `documents`; `insertIfAbsent` = `INSERT … ON CONFLICT DO NOTHING` (the dedupe
+ *   primitive across replicas), `update` = row lock (`SELECT … FOR UPDATE`) in a transaction;
+ * - `nextSequence` → `INSERT … ON CONFLICT DO UPDATE … RETURNING` on `sequences` (one atomic statement);
+ * - task logs → `task_logs`, audit → `audit` (20 000 newest kept, as lowdb does);
+ * - schema migrations at `init()` under `pg_advisory_xact_lock` (postgres/migrations.ts).
+ *
+ * Every pooled connection runs with `synchronous_commit=on` (set as a startup option, so a server or
+ * role default of `off` cannot weaken it): a call resolves only once its commit is flushed to WAL,
+ * which is what "durable before resolve" and answering 2xx after ingest rely on (§2).
+ */
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { migrate } from './postgres/migrations.ts';
+import { PostgresCollection } from './postgres/collection.ts';
+import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db` (storage.url). */
+  url: string;
+  /** Pool size per replica (docs/scale-out.md §0: 5–10, plus the leader connection). */
+  poolSize?: number;
+  log?: Logger;
+  /** Tag for `pg_stat_activity.application_name`. */
+  applicationName?: string;
+}
+
+const AUDIT_MAX = 20_000;
+const AUDIT_TRIM_EVERY = 1_000;
+
+export class PostgresStore implements Store {
+  readonly driver = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly collections = new Map<string, PostgresCollection<unknown>>();
+  private audits = AUDIT_TRIM_EVERY - 1;
+  private closed = false;
+
+  constructor(private readonly opts: PostgresStoreOptions) {
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      application_name: opts.applicationName ?? 'opsbot',
+      options: '-c synchronous_commit=on',
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle pooled client whose server connection dies emits 'error' on the pool; without a
+    // listener Node would crash the process. The pool drops that client and opens a new one.
+    this.pool.on('error', (err) => opts.log?.warn({ err: err.message }, 'postgres: idle pooled connection lost'));
+  }
+
+  async init(): Promise<void> {
+    const applied = await migrate(this.pool);
+    if (applied.length) this.opts.log?.info({ applied }, 'postgres: migrations applied');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  collection<T>(name: string, options: CollectionOptions): Collection<T> {
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new PostgresCollection<unknown>(this.pool, name, options);
+      this.collections.set(name, c);
+    }
+    return c as PostgresCollection<T>;
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    const r = await this.pool.query<{ value: string }>(
+      `INSERT INTO sequences (name, value) VALUES ($1, 1)
+       ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value`,
+      [name],
+    );
+    return Number(r.rows[0]!.value);
+  }
+
+  async appendLog(taskId: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    // One statement; WITH ORDINALITY keeps the caller's line order in the bigserial ids.
+    await this.pool.query(
+      `INSERT INTO task_logs (task_id, line)
+       SELECT $1, l FROM unnest($2::text[]) WITH ORDINALITY AS t(l, n) ORDER BY n`,
+      [taskId, lines.map((l) => l.replace(/\n/g, ' '))],
+    );
+  }
+
+  async readLog(taskId: string, options: { tail?: number } = {}): Promise<string[]> {
+    const r = await this.pool.query<{ line: string }>(
+      `SELECT line FROM (SELECT id, line FROM task_logs WHERE task_id = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id`,
+      [taskId, options.tail ?? null],
+    );
+    return r.rows.map((x) => x.line);
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.pool.query('INSERT INTO audit (at, entry) VALUES ($1, $2::jsonb)', [entry.at, JSON.stringify(entry)]);
+    if (++this.audits >= AUDIT_TRIM_EVERY) {
+      this.audits = 0;
+      await this.pool.query(
+        'DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC OFFSET $1 LIMIT 1)',
+        [AUDIT_MAX],
+      );
+    }
+  }
+
+  async listAudit(options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    const r = await this.pool.query<{ entry: AuditEntry }>('SELECT entry FROM audit ORDER BY id DESC LIMIT $1', [options.limit ?? null]);
+    return r.rows.map((x) => x.entry);
+  }
+}

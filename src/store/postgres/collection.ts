@@ -1,0 +1,190 @@
+/**
+ * A `Collection<T>` over the shared `documents` table (one row per collection+key, jsonb doc).
+ *
+ * Semantics follow MemoryCollection (the spec): `put` on an existing key keeps its place in insertion
+ * order (seq and inserted_at are not touched); `update` returning undefined deletes; `list` orders by
+ * seq. Every call is one autocommit statement or one transaction, so it resolves only after COMMIT,
+ * with `synchronous_commit=on` set on every pooled connection (docs/scale-out.md §2 "Durability").
+ */
+import type pg from 'pg';
+import type { Collection, CollectionOptions } from '../types.ts';
+
+/** Retries `fn` in a fresh transaction on serialization failures and deadlocks. */
+export async function withTransaction<R>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      const code = (e as { code?: string }).code;
+      // 40001 serialization_failure, 40P01 deadlock_detected: safe to re-run the whole transaction.
+      if ((code === '40001' || code === '40P01') && attempt < 10) continue;
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+}
+
+/** JSON text for a jsonb parameter: pg would turn a JS array into a PostgreSQL array literal otherwise. */
+const json = (v: unknown): string => JSON.stringify(v ?? null);
+
+const PAGE = 500;
+
+export class PostgresCollection<T> implements Collection<T> {
+  /** Writes that may have added a row since the last maxItems trim (per process; see trimEvery). */
+  private writes: number;
+  private lastAgeTrim = 0;
+  /**
+   * Trim the oldest beyond maxItems once every `trimEvery` writes: one trim scans about maxItems index
+   * entries, so spreading it over maxItems/10 writes keeps the cost per insert constant (≈10 index
+   * entries) instead of growing with what is stored. Between trims a replica may exceed the cap by
+   * up to 10% (small caps, < 20, are exact).
+   */
+  private readonly trimEvery: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly name: string,
+    readonly options: CollectionOptions,
+  ) {
+    const max = options.maxItems;
+    this.trimEvery = max === undefined ? Infinity : Math.max(1, Math.floor(max / 10));
+    this.writes = this.trimEvery - 1; // first write of a process trims (the table may be over cap from before)
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    const r = await this.pool.query<{ doc: T }>('SELECT doc FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+    return r.rows[0]?.doc;
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    // ON CONFLICT keeps seq/inserted_at, so a replaced document keeps its place (Map.set semantics).
+    await this.pool.query(
+      `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (collection, key) DO UPDATE SET doc = EXCLUDED.doc`,
+      [this.name, key, json(value)],
+    );
+    await this.retain();
+  }
+
+  async insertIfAbsent(key: string, value: T): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+      [this.name, key, json(value)],
+    );
+    const inserted = r.rowCount === 1;
+    if (inserted) await this.retain();
+    return inserted;
+  }
+
+  /**
+   * Row lock (`SELECT … FOR UPDATE`) around fn. An absent key has no row to lock, so creation is an
+   * `INSERT … ON CONFLICT DO NOTHING`; if another writer created it meanwhile we loop and lock that
+   * row. `fn` may therefore run more than once: keep it pure.
+   */
+  async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    let created = false;
+    const result = await withTransaction(this.pool, async (c) => {
+      for (;;) {
+        const cur = await c.query<{ doc: T }>(
+          'SELECT doc FROM documents WHERE collection = $1 AND key = $2 FOR UPDATE',
+          [this.name, key],
+        );
+        const row = cur.rows[0];
+        const next = fn(row?.doc);
+        if (!row) {
+          if (next === undefined) return undefined;
+          const ins = await c.query(
+            `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+             ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+            [this.name, key, json(next)],
+          );
+          if (ins.rowCount === 1) {
+            created = true;
+            return next;
+          }
+          continue; // a concurrent writer created it (and committed): lock and re-read it
+        }
+        if (next === undefined) {
+          await c.query('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+        } else {
+          await c.query('UPDATE documents SET doc = $3::jsonb WHERE collection = $1 AND key = $2', [this.name, key, json(next)]);
+        }
+        return next;
+      }
+    });
+    if (created) await this.retain();
+    return result;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const r = await this.pool.query('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async list(options: { filter?: (value: T) => boolean; limit?: number; newestFirst?: boolean } = {}): Promise<T[]> {
+    const dir = options.newestFirst ? 'DESC' : 'ASC';
+    if (!options.filter) {
+      // No filter: order and limit are pushed into SQL (index documents_order).
+      const r = await this.pool.query<{ doc: T }>(
+        `SELECT doc FROM documents WHERE collection = $1 ORDER BY seq ${dir} LIMIT $2`,
+        [this.name, options.limit ?? null],
+      );
+      return r.rows.map((x) => x.doc);
+    }
+    // A JS filter cannot be pushed down: walk the collection in keyset pages and stop at `limit`.
+    const out: T[] = [];
+    const limit = options.limit ?? Infinity;
+    let after: string | null = null;
+    const cmp = options.newestFirst ? '<' : '>';
+    while (out.length < limit) {
+      const r: pg.QueryResult<{ doc: T; seq: string }> = await this.pool.query(
+        `SELECT doc, seq FROM documents WHERE collection = $1 AND ($2::bigint IS NULL OR seq ${cmp} $2::bigint)
+         ORDER BY seq ${dir} LIMIT ${PAGE}`,
+        [this.name, after],
+      );
+      for (const row of r.rows) {
+        if (options.filter(row.doc)) out.push(row.doc);
+        if (out.length >= limit) break;
+      }
+      if (r.rows.length < PAGE) break;
+      after = r.rows[r.rows.length - 1]!.seq;
+    }
+    return out;
+  }
+
+  async count(): Promise<number> {
+    const r = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM documents WHERE collection = $1', [this.name]);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
+  private async retain(): Promise<void> {
+    const { maxItems, maxAgeMs } = this.options;
+    if (maxAgeMs !== undefined) {
+      // Age trim at most every maxAgeMs/10 (≤ 10 s): one index range delete on documents_age.
+      const now = Date.now();
+      if (now - this.lastAgeTrim >= Math.min(maxAgeMs / 10, 10_000)) {
+        this.lastAgeTrim = now;
+        await this.pool.query(
+          `DELETE FROM documents WHERE collection = $1 AND inserted_at < now() - make_interval(secs => $2::double precision)`,
+          [this.name, maxAgeMs / 1000],
+        );
+      }
+    }
+    if (maxItems !== undefined && ++this.writes >= this.trimEvery) {
+      this.writes = 0;
+      await this.pool.query(
+        `DELETE FROM documents WHERE collection = $1 AND seq <= (
+           SELECT seq FROM documents WHERE collection = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
+        [this.name, maxItems],
+      );
+    }
+  }
+}

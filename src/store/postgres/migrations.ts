@@ -1,0 +1,83 @@
+/**
+ * Schema migrations for the PostgreSQL store, applied at start by every replica.
+ *
+ * Safe when several replicas start at once: the whole run is one transaction that first takes
+ * `pg_advisory_xact_lock`, so the second replica waits, then sees the rows the first one recorded in
+ * `schema_migrations` and applies nothing (docs/scale-out.md §4 "plain SQL + a ~40-line runner").
+ * The lock is taken before any DDL, because even `CREATE TABLE IF NOT EXISTS` races with itself.
+ * Migrations are append-only: never edit a shipped entry, add a new id.
+ */
+import type pg from 'pg';
+
+/** Advisory-lock namespace (first int of the two-int form) for opsbot; the second int says what. */
+export const LOCK_NAMESPACE = 0x6f707362; // 'opsb'
+const MIGRATION_LOCK = 1;
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: '0001-store',
+    sql: `
+      CREATE TABLE documents (
+        collection  text NOT NULL,
+        key         text NOT NULL,
+        doc         jsonb NOT NULL,
+        inserted_at timestamptz NOT NULL DEFAULT now(),
+        seq         bigserial NOT NULL,
+        PRIMARY KEY (collection, key)
+      );
+      -- insertion order (list, maxItems trim) and age (maxAgeMs trim) within a collection
+      CREATE INDEX documents_order ON documents (collection, seq);
+      CREATE INDEX documents_age ON documents (collection, inserted_at);
+
+      CREATE TABLE sequences (
+        name  text PRIMARY KEY,
+        value bigint NOT NULL
+      );
+
+      CREATE TABLE task_logs (
+        id      bigserial PRIMARY KEY,
+        task_id text NOT NULL,
+        line    text NOT NULL
+      );
+      CREATE INDEX task_logs_task ON task_logs (task_id, id);
+
+      CREATE TABLE audit (
+        id    bigserial PRIMARY KEY,
+        at    text NOT NULL,
+        entry jsonb NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */
+export async function migrate(pool: pg.Pool, migrations: Migration[] = MIGRATIONS): Promise<string[]> {
+  const c = await pool.connect();
+  const applied: string[] = [];
+  try {
+    await c.query('BEGIN');
+    await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);
+    await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await c.query<{ id: string }>('SELECT id FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.id));
+    for (const m of migrations) {
+      if (done.has(m.id)) continue;
+      await c.query(m.sql);
+      await c.query('INSERT INTO schema_migrations (id) VALUES ($1)', [m.id]);
+      applied.push(m.id);
+    }
+    await c.query('COMMIT');
+    return applied;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    c.release();
+  }
+}
