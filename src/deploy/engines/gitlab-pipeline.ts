@@ -72,6 +72,7 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
     let last = '';
     let interval = opts.pollIntervalMs;
     let timer: NodeJS.Timeout | undefined;
+    let pollSoon = false;
 
     const end = (r: EngineResult) => {
       if (over) return;
@@ -99,19 +100,19 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
         ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: poll failed: ${(err as Error).message}`)]);
       }
       if (!over) {
-        timer = setTimeout(() => void poll(), interval);
-        interval = Math.min(Math.round(interval * 1.5), opts.maxPollIntervalMs);
+        timer = setTimeout(() => void poll(), pollSoon ? 0 : interval);
+        if (!pollSoon) interval = Math.min(Math.round(interval * 1.5), opts.maxPollIntervalMs);
+        pollSoon = false;
       }
     };
     const off = opts.events?.on<PipelineUpdatedPayload>('deploy.pipeline.updated', (e) => {
       if (e.payload.project !== ref.project || Number(e.payload.pipelineId) !== ref.pipelineId || over) return;
       if (e.payload.via === 'deployment') {
         // A job's deployment moved: ask GitLab about the pipeline now instead of waiting for the next poll.
-        // (Only while waiting between polls: a poll in flight schedules the next one itself.)
         if (timer) {
           clearTimeout(timer);
           timer = setTimeout(() => void poll(), 0);
-        }
+        } else pollSoon = true; // a poll is in flight: make the next one immediate
         return;
       }
       observe(e.payload.status);

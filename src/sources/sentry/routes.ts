@@ -91,7 +91,7 @@ function ok(r: { id: string; duplicate: boolean }): HttpAnswer {
 /** The two Sentry webhook routes. */
 export function sentryRoutes(deps: SentryRouteDeps): WebhookRoute[] {
   const { config, deliveries, log } = deps;
-  return [
+  const routes: WebhookRoute[] = [
     {
       method: 'POST',
       path: '/webhooks/sentry',
@@ -118,6 +118,10 @@ export function sentryRoutes(deps: SentryRouteDeps): WebhookRoute[] {
         return ok(r);
       },
     },
+  ];
+  // Without sentry.legacyToken the legacy endpoint is not mounted at all (404), like an absent section.
+  if (!config.legacyToken) return routes;
+  routes.push(
     {
       method: 'POST',
       path: '/webhooks/sentry/legacy/:token',
@@ -139,5 +143,6 @@ export function sentryRoutes(deps: SentryRouteDeps): WebhookRoute[] {
         return ok(r);
       },
     },
-  ];
+  );
+  return routes;
 }
