@@ -68,7 +68,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   if (config.chat.console !== false) {
     adapters.push(createConsoleAdapter({ onMessage, ...(opts.consoleIO ?? {}) }));
   }
-  const features = await setupFeatures({ config, log, store, services, deliveries, onMessage });
+  const features = await setupFeatures({ config, log, store, services, deliveries, onMessage, metrics });
   adapters.push(...features.adapters);
   for (const a of adapters) outbox.register(a);
   const routes = [...adapters.flatMap((a) => a.routes()), ...features.routes];

@@ -15,6 +15,8 @@ import { createGitlabApi } from './integrations/gitlab-api.ts';
 import { setupGitlab } from './sources/gitlab/index.ts';
 import { createSentry } from './sources/sentry/index.ts';
 import type { Store } from './store/types.ts';
+import { Gauge } from 'prom-client';
+import type { Metrics } from './server/metrics.ts';
 
 export interface FeatureDeps {
   config: Config;
@@ -23,6 +25,7 @@ export interface FeatureDeps {
   services: Services;
   deliveries: DeliveryPipeline;
   onMessage(msg: IncomingMessage): Promise<void>;
+  metrics: Metrics;
 }
 
 export interface Features {
@@ -39,7 +42,22 @@ export async function setupFeatures(deps: FeatureDeps): Promise<Features> {
   const starters: (() => Promise<void>)[] = [];
   const stoppers: (() => Promise<void>)[] = [];
 
-  if (config.chat.dingtalk) adapters.push(createDingtalkAdapter({ config: config.chat.dingtalk, onMessage, log: log.child({ platform: 'dingtalk' }), store }));
+  if (config.chat.dingtalk) {
+    const dingtalk = createDingtalkAdapter({ config: config.chat.dingtalk, onMessage, log: log.child({ platform: 'dingtalk' }), store });
+    adapters.push(dingtalk);
+    // OpenAPI calls and cards count against DingTalk's monthly quota; stream health shows reconnect trouble.
+    new Gauge({
+      name: 'opsbot_dingtalk',
+      help: 'DingTalk adapter counters (OpenAPI calls, card creates/updates, stream attempts/connects) and stream state',
+      labelNames: ['counter'],
+      registers: [deps.metrics.registry],
+      collect() {
+        const s = dingtalk.stats();
+        for (const [k, v] of Object.entries({ ...s.api, ...(s.stream ?? {}) })) if (typeof v === 'number') this.set({ counter: k }, v);
+        this.set({ counter: 'streamConnected' }, s.streamConnected ? 1 : 0);
+      },
+    });
+  }
   if (config.chat.wecom) adapters.push(createWecomAdapter({ config: config.chat.wecom, onMessage, log: log.child({ platform: 'wecom' }), store }));
 
   const gitlabApi = config.gitlab ? createGitlabApi({ url: config.gitlab.url, token: config.gitlab.token, fetchTimeoutMs: config.gitlab.fetchTimeoutMs }) : undefined;

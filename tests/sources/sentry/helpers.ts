@@ -1,5 +1,6 @@
 /** Shared test helpers: fixtures, a stub Deliveries, a fake Outbox, a config. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { RawRequest } from '../../../src/adapters/types.ts';
 import { configSchema, type Config } from '../../../src/config/schema.ts';
