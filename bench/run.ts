@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const sections: string[] = [
     '## Benchmark results',
     '',
-    `\`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. Storage driver: lowdb (PostgreSQL driver not in this build).`,
+    `\`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. Load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; baselines are interleaved). Storage driver: lowdb (the PostgreSQL driver is not in this build: createStore throws for \`postgres\`).`,
   ];
   const emit = (s: string) => {
     sections.push('', s);

@@ -89,6 +89,8 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       const recovered = await deliveries.recover();
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       await features.start();
+      const unanswered = await bot.recover();
+      if (unanswered > 0) log.info({ unanswered }, 'answering chat messages acknowledged before the last stop');
       for (const a of adapters) {
         try {
           await a.start();

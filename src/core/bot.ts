@@ -20,6 +20,13 @@ import { commandInfo } from './command-info.ts';
 import type { Services } from './services.ts';
 import type { AuditEntry, Collection } from '../store/types.ts';
 
+/** A recorded chat message: kept (without the body once answered) for dedupe. */
+interface SeenMessage {
+  at: number;
+  status: 'pending' | 'done' | 'expired';
+  msg?: IncomingMessage;
+}
+
 export interface BotOptions {
   services: Services;
   registry: CommandRegistry;
@@ -28,7 +35,7 @@ export interface BotOptions {
 }
 
 export class Bot {
-  private readonly seen: Collection<{ at: number }>;
+  private readonly seen: Collection<SeenMessage>;
   private readonly inflight = new Set<Promise<void>>();
   private readonly chains = new Map<string, Promise<void>>();
   readonly services: Services;
@@ -43,17 +50,47 @@ export class Bot {
    * lost) and start processing it. Resolves once recorded, before the command runs.
    */
   async handleMessage(msg: IncomingMessage): Promise<{ duplicate: boolean }> {
-    const fresh = await this.seen.insertIfAbsent(`${msg.platform}:${msg.id}`, { at: msg.receivedAt });
+    const key = `${msg.platform}:${msg.id}`;
+    const fresh = await this.seen.insertIfAbsent(key, { at: msg.receivedAt, status: 'pending', msg });
     if (!fresh) return { duplicate: true };
+    this.schedule(key, msg);
+    return { duplicate: false };
+  }
+
+  /**
+   * Messages acknowledged to the platform but never answered (the process died in between) are run
+   * after a restart, if recent enough that the sender still expects an answer; older ones are dropped
+   * (a deploy typed an hour ago should not start by surprise).
+   */
+  async recover(maxAgeMs = 10 * 60_000): Promise<number> {
+    const now = this.services.clock();
+    const pending = await this.seen.list({ filter: (m) => m.status === 'pending' && m.msg !== undefined });
+    let n = 0;
+    for (const m of pending) {
+      const key = `${m.msg!.platform}:${m.msg!.id}`;
+      if (now - m.at > maxAgeMs) {
+        await this.seen.update(key, (cur) => (cur ? { at: cur.at, status: 'expired' } : cur));
+        continue;
+      }
+      n++;
+      this.schedule(key, m.msg!);
+    }
+    return n;
+  }
+
+  private schedule(key: string, msg: IncomingMessage): void {
     // One chat's messages are answered in the order they arrived; different chats run concurrently.
     const prev = this.chains.get(msg.chat) ?? Promise.resolve();
-    const p: Promise<void> = prev.then(() => this.process(msg)).finally(() => {
+    const p: Promise<void> = prev
+      .then(() => this.process(msg))
+      .then(() => this.seen.update(key, (cur) => (cur ? { at: cur.at, status: 'done' } : cur)))
+      .then(() => undefined, (err: unknown) => this.services.log.error({ err }, 'could not mark message done'))
+      .finally(() => {
       this.inflight.delete(p);
       if (this.chains.get(msg.chat) === p) this.chains.delete(msg.chat);
     });
     this.chains.set(msg.chat, p);
     this.inflight.add(p);
-    return { duplicate: false };
   }
 
   /** Resolves when every message being processed has been answered. */

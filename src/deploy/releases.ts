@@ -132,7 +132,9 @@ export class ReleaseRegistry {
 
   /**
    * Default rollback target: the release that ran there before the current one (skipping entries
-   * of the current release itself, e.g. a redeploy of the same version).
+   * of the current release itself, e.g. a redeploy of the same version). When opsbot has only ever
+   * deployed the current release there (it cannot know what ran before it), the release just below
+   * the current one in version order is the previous release (issue 4 "done when").
    */
   async rollbackTarget(productId: string, env: string): Promise<string | undefined> {
     const h = await this.history(productId, env);
@@ -142,6 +144,6 @@ export class ReleaseRegistry {
       const r = h[i];
       if (r && r.release !== cur.release) return r.release;
     }
-    return undefined;
+    return (await this.list(productId)).find((r) => compareVersions(r.version, cur.release) < 0)?.version;
   }
 }

@@ -81,7 +81,7 @@ describe('deploy commands', () => {
     expect((await say('/deploy nope v1.0.0 env-1')).join('\n')).toContain('Valid products: demo');
     expect((await say('/deploy demo v9 env-1')).join('\n')).toContain('Valid releases: v1.1.0, v1.0.0');
     expect((await say('/rollback demo qa')).join('\n')).toContain('Valid environments: env-1, prod');
-    expect((await say('/rollback demo env-1')).join('\n')).toContain('no previous release');
+    expect((await say('/rollback demo prod')).join('\n')).toContain('no previous release');
     expect((await say('/deploy demo v1.0.0 env-1', { from: 'bob' })).join('\n')).toMatch(/deployer/);
     expect((await say('/task 42')).join('\n')).toContain('No task #42');
     expect((await say('/cancel 42')).join('\n')).toContain('No task #42');
@@ -107,5 +107,17 @@ describe('deploy commands', () => {
     await deploys.idle();
     expect(cards('task:1').at(-1)).toMatch(/cancelled/);
     expect(cardToText({ title: 'x', blocks: [] })).toBe('x');
+  });
+});
+
+describe('the issue\'s console acceptance flow', () => {
+  it('/deploy demo v1.1.0 env-1 then /rollback demo env-1 returns it to v1.0.0', async () => {
+    const { say, deploys } = await setup();
+    await say('/deploy demo v1.1.0 env-1');
+    await deploys.idle();
+    expect((await say('/status demo')).join('\n')).toMatch(/env-1\*\*: v1.1.0/);
+    await say('/rollback demo env-1');
+    await deploys.idle();
+    expect((await say('/status demo')).join('\n')).toMatch(/env-1\*\*: v1.0.0/);
   });
 });

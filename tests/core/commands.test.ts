@@ -68,3 +68,20 @@ describe('help, usage, unknown commands', () => {
     expect(entry).toMatchObject({ actor: 'alice', chat: 'test:c1', command: '/whoami', outcome: 'ok' });
   });
 });
+
+describe('messages acknowledged but not answered before a crash', () => {
+  it('are answered after a restart on the same store', async () => {
+    const { MemoryStore } = await import('../../src/store/memory-store.ts');
+    const store = new MemoryStore();
+    const msg = { id: 'crash-1', platform: 'test' as const, chat: 'test:c', chatType: 'group' as const, sender: { platform: 'test' as const, id: 'alice' }, text: '/whoami', receivedAt: Date.now() };
+    // What handleMessage persisted before the process died, with no answer sent.
+    await store.collection('chat-messages', { tier: 'bulk' }).put('test:crash-1', { at: msg.receivedAt, status: 'pending', msg });
+    const t = await createTestBot({ store });
+    stop = t.stop;
+    await t.opsbot.bot.idle();
+    expect(t.adapter.sent).toHaveLength(1);
+    expect(t.adapter.sent[0]!.to).toBe('test:c');
+    // and it is not answered a second time
+    expect(await t.say('/whoami', { id: 'crash-1', chat: 'c' })).toEqual([]);
+  });
+});

@@ -50,7 +50,10 @@ describe('releases', () => {
     const r = registry();
     expect(await r.rollbackTarget('demo', 'env-1')).toBeUndefined();
     await r.record('demo', 'env-1', rec('v1.0.0', 1));
-    expect(await r.rollbackTarget('demo', 'env-1')).toBeUndefined();
+    expect(await r.rollbackTarget('demo', 'env-1')).toBeUndefined(); // nothing older exists
+    await r.record('demo', 'env-2', rec('v1.1.0', 1));
+    // only v1.1.0 was ever deployed by opsbot there: the release below it is the previous one
+    expect(await r.rollbackTarget('demo', 'env-2')).toBe('v1.0.0');
     await r.record('demo', 'env-1', rec('v1.1.0', 2));
     await r.record('demo', 'env-1', rec('v1.1.0', 3)); // a redeploy of the same release is skipped
     expect(await r.rollbackTarget('demo', 'env-1')).toBe('v1.0.0');

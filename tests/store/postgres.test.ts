@@ -6,6 +6,8 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/schema.ts';
+import { createStore } from '../../src/store/create-store.ts';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres-store.ts';
 import { usePostgres } from '../helpers/pg.ts';
@@ -180,5 +182,16 @@ describe('postgres store: several replicas on one database', () => {
     const r = await s.pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     expect(r.rows[0]!.synchronous_commit).toBe('on');
     await s.close();
+  });
+});
+
+describe('createStore wiring', () => {
+  it('storage.driver: postgres with storage.url gives a migrated PostgresStore; no url is a clear error', async () => {
+    const url = await cluster.current.freshDatabase();
+    const s = await createStore({ storage: { driver: 'postgres', url, dataDir: 'unused', deliveriesRetention: 5000 } } as Config);
+    expect(s.driver).toBe('postgres');
+    expect(await s.collection('x', { tier: 'hot' }).insertIfAbsent('k', 1)).toBe(true);
+    await s.close();
+    await expect(createStore({ storage: { driver: 'postgres', dataDir: 'unused', deliveriesRetention: 5000 } } as Config)).rejects.toThrow(/storage\.url/);
   });
 });

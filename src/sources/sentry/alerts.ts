@@ -14,7 +14,8 @@ import type { Collection, Store } from '../../store/types.ts';
 import type { SentryConfig } from './config.ts';
 import { isOwnActor, type SentryEventPayload } from './map.ts';
 import './messages.ts';
-import { mentionsFor, rollbackTarget, routeAlert } from './routing.ts';
+import { newLane, pruneLane, type Lane } from './lanes.ts';
+import { mentionsFor, rollbackForAlert, routeAlert } from './routing.ts';
 import { alertCollection, cardKeyOf, toView, type AlertState } from './state.ts';
 
 export interface AlertsDeps {
@@ -25,20 +26,14 @@ export interface AlertsDeps {
   log: Logger;
   locale: Locale;
   clock: () => number;
+  /**
+   * What opsbot last deployed to a product's environment (services.deploys.releases.current), read at
+   * render time. When given, Rollback is offered only for an environment opsbot deployed, and only if
+   * the alert's release (if any) is what runs there (issue 7 §3).
+   */
+  currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined>;
 }
 
-interface Lane {
-  sentAt: number[];
-  /** card key → last send in this chat (also "posted, in memory"). */
-  lastSent: Map<string, number>;
-  pendingNew: Set<string>;
-  dirty: Set<string>;
-  /** Dirty keys that skip the refresh interval (someone acted on them). */
-  urgent: Set<string>;
-  /** issue key → digest card key it was folded into. */
-  digestOf: Map<string, string>;
-  digestMembers: Map<string, string[]>;
-}
 
 /** Alert states untouched this long are forgotten (a new event starts a fresh card). */
 export const STATE_RETENTION_MS = 14 * 24 * 3_600_000;
@@ -168,34 +163,24 @@ export class SentryAlerts {
     await this.housekeep();
   }
 
+  private rollbackFor(s: AlertState): Promise<{ product: string; env: string } | undefined> {
+    return rollbackForAlert(this.deps.config, this.deps.sentry.releaseFormat, this.deps.currentDeploy, s);
+  }
+
   private lastHousekeep = 0;
   /** Keep memory and the hot collection bounded: idle lane entries after 1 h, alert states after 14 days. */
   private async housekeep(): Promise<void> {
     const now = this.deps.clock();
     if (now - this.lastHousekeep < 3_600_000) return;
     this.lastHousekeep = now;
-    for (const lane of this.lanes.values()) {
-      for (const [k, at] of lane.lastSent) {
-        if (now - at > 3_600_000 && !lane.dirty.has(k) && !lane.digestMembers.has(k)) lane.lastSent.delete(k);
-      }
-      for (const [dk, members] of lane.digestMembers) {
-        if (now - (lane.lastSent.get(dk) ?? 0) > 3_600_000 && !lane.dirty.has(dk)) {
-          lane.digestMembers.delete(dk);
-          lane.lastSent.delete(dk);
-          for (const m of members) if (lane.digestOf.get(m) === dk) lane.digestOf.delete(m);
-        }
-      }
-    }
+    for (const lane of this.lanes.values()) pruneLane(lane, now, 3_600_000);
     const old = await this.states.list({ filter: (s) => now - s.updatedAt > STATE_RETENTION_MS });
     for (const s of old) await this.states.delete(s.key);
   }
 
   private lane(chat: string): Lane {
     let l = this.lanes.get(chat);
-    if (!l) {
-      l = { sentAt: [], lastSent: new Map(), pendingNew: new Set(), dirty: new Set(), urgent: new Set(), digestOf: new Map(), digestMembers: new Map() };
-      this.lanes.set(chat, l);
-    }
+    if (!l) this.lanes.set(chat, (l = newLane()));
     return l;
   }
 
@@ -258,7 +243,7 @@ export class SentryAlerts {
   private async sendCard(chat: string, key: string, mentions: string[], state?: AlertState): Promise<void> {
     const s = state ?? (await this.states.get(key));
     if (!s) return;
-    const card = sentryAlertCard(toView(s, rollbackTarget(this.deps.config, s.product, s.environment)), this.tr);
+    const card = sentryAlertCard(toView(s, await this.rollbackFor(s)), this.tr);
     await this.deps.outbox.send({ to: chat, reply: cardReply(card), cardKey: cardKeyOf(key), ...(mentions.length > 0 ? { mentions } : {}) });
   }
 
@@ -291,7 +276,7 @@ export class SentryAlerts {
       const people = [...s.owners, ...(s.escalationChain ?? sentry.escalation?.chain ?? []).slice(0, n)];
       if (targets.some((c) => this.room(this.lane(c)) <= 0)) continue; // over budget: next tick
       const minutes = s.escalateAfterMinutes ?? 0;
-      const view = toView({ ...s, escalations: n }, rollbackTarget(config, s.product, s.environment));
+      const view = toView({ ...s, escalations: n }, await this.rollbackFor(s));
       for (const chat of targets) {
         const cardKey = `sentry:escalation:${s.key}:${n}`;
         this.reserve(this.lane(chat), cardKey);

@@ -4,6 +4,7 @@
  */
 import type { WebhookRoute } from '../../adapters/types.ts';
 import type { Deliveries } from '../../core/deliveries.ts';
+import type { Services } from '../../core/services.ts';
 import { SentryApi } from './api.ts';
 import type { SentryConfig } from './config.ts';
 import { registerDeploySync } from './deploy-sync.ts';
@@ -19,10 +20,22 @@ export interface SentryFeature {
 }
 
 /** Build everything; the caller mounts `routes` and sets `services.sentry = feature.service`. */
-export function createSentry(services: SentryServices, deps: { sentry: SentryConfig; deliveries: Deliveries; tickMs?: number }): SentryFeature {
+export function createSentry(
+  services: SentryServices,
+  deps: { sentry: SentryConfig; deliveries: Deliveries; tickMs?: number; currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined> },
+): SentryFeature {
   const api = new SentryApi(deps.sentry, { clock: services.clock });
   registerSentryProcessor(deps.deliveries, services.events);
-  const reactions = registerSentryReactions(services, { sentry: deps.sentry, ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}) });
+  // services.deploys may be attached after us (features.ts): look it up at render time.
+  const currentDeploy = async (product: string, env: string): Promise<{ release: string } | undefined> => {
+    const deploys = (services as Partial<Services>).deploys;
+    return deploys ? deploys.releases.current(product, env) : undefined;
+  };
+  const reactions = registerSentryReactions(services, {
+    sentry: deps.sentry,
+    ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}),
+    currentDeploy: deps.currentDeploy ?? currentDeploy,
+  });
   const offDeploys = deps.sentry.reportDeploys ? registerDeploySync(services.events, api, services.config, deps.sentry, services.log) : () => {};
   const service = new SentryService(api, reactions.alerts, { config: services.config, sentry: deps.sentry, log: services.log });
   return {

@@ -16,6 +16,8 @@ export interface SentryReactionsDeps {
   sentry: SentryConfig;
   /** How often `tick()` runs on a real timer; 0 = no timer (tests drive `tick()`). Default 5000. */
   tickMs?: number;
+  /** See AlertsDeps.currentDeploy. */
+  currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined>;
 }
 
 export interface SentryReactions {
@@ -34,7 +36,7 @@ export function registerSentryProcessor(deliveries: Deliveries, events: EventBus
 /** Subscribe the alert engine to `sentry.*` events. */
 export function registerSentryReactions(services: SentryServices, deps: SentryReactionsDeps): SentryReactions {
   const { events, log } = services;
-  const alerts = new SentryAlerts({ ...services, sentry: deps.sentry });
+  const alerts = new SentryAlerts({ ...services, sentry: deps.sentry, ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}) });
   const offs: (() => void)[] = [];
   const on = (type: string, fn: (p: SentryEventPayload) => Promise<void>): void => {
     offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload)));

@@ -53,6 +53,34 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Tasks across replicas (docs/scale-out.md §A.1); used by postgres/task-queue.ts.
+    id: '0002-task-queue',
+    sql: `
+      CREATE TABLE task_queue (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind         text NOT NULL,
+        lock_key     text,
+        dedupe_key   text UNIQUE,
+        payload      jsonb NOT NULL DEFAULT '{}',
+        state        text NOT NULL DEFAULT 'queued'
+                     CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        run_at       timestamptz NOT NULL DEFAULT now(),
+        attempts     int NOT NULL DEFAULT 0,
+        max_attempts int NOT NULL DEFAULT 5,
+        lease_owner  text,
+        lease_until  timestamptz,
+        last_error   text,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz
+      );
+      -- at most one running task per lock key (e.g. deploy:<product>:<env>), enforced by the database
+      CREATE UNIQUE INDEX task_queue_one_running_per_key ON task_queue (lock_key) WHERE state = 'running';
+      CREATE INDEX task_queue_due ON task_queue (run_at, id) WHERE state = 'queued';
+      CREATE INDEX task_queue_queued_key ON task_queue (lock_key, id) WHERE state = 'queued';
+      CREATE INDEX task_queue_leases ON task_queue (lease_until) WHERE state = 'running';
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */

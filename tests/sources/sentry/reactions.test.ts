@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src/core/events.ts';
 import type { Card } from '../../../cards/model.ts';
@@ -12,7 +13,8 @@ import { botConfig, FakeOutbox, fixtureText, sentryConfig, silentLog, vectors } 
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
-function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemoryStore; now?: { t: number } } = {}) {
+type CurrentDeploy = (product: string, env: string) => Promise<{ release: string } | undefined>;
+function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemoryStore; now?: { t: number }; currentDeploy?: CurrentDeploy } = {}) {
   const now = opts.now ?? { t: T0 };
   const clock = () => now.t;
   const outbox = new FakeOutbox(clock);
@@ -21,7 +23,7 @@ function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemorySto
   });
   const store = opts.store ?? new MemoryStore();
   const config = opts.config ?? botConfig();
-  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0 });
+  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0, ...(opts.currentDeploy ? { currentDeploy: opts.currentDeploy } : {}) });
   return { now, outbox, events, store, r };
 }
 
@@ -77,6 +79,18 @@ describe('routing and mentions', () => {
     await events.emit(alertFor('2', { projectSlug: 'nobody-owns-this' }));
     expect(outbox.sent.map((m) => m.to)).toEqual(['test:default']);
     expect(outbox.sent[0]!.mentions).toBeUndefined();
+  });
+
+  it('an unmapped project logs one warning naming the project (not every event)', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    const outbox = new FakeOutbox();
+    const events = new EventBus();
+    registerSentryReactions({ config: botConfig(), store: new MemoryStore(), events, outbox, log, locale: 'en', clock: () => T0 }, { sentry: sentryConfig(), tickMs: 0 });
+    await events.emit(alertFor('20', { projectSlug: 'stray' }));
+    await events.emit(alertFor('21', { projectSlug: 'stray' }));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ project: 'stray', defaultChat: 'test:default' });
   });
 
   it('level/environment filters: quiet alerts go to the digest chat, without mentions', async () => {
@@ -261,5 +275,33 @@ describe('housekeeping', () => {
     now.t += 15 * 24 * 3_600_000;
     await r.tick();
     expect(await r.alerts.states.get('600')).toBeUndefined();
+  });
+});
+
+describe('rollback button', () => {
+  const rollbackOf = (m: { reply: { kind: string } }) =>
+    cardOf(m).blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])).find((b) => 'command' in b.action && b.action.command.startsWith('/rollback'));
+
+  it('offered when the product/env is known (no deploy history wired)', async () => {
+    const { events, outbox } = setup();
+    await events.emit(alertFor('700', { environment: 'prod' }));
+    await events.emit(alertFor('701', { environment: 'nowhere' }));
+    expect(rollbackOf(outbox.to('dingtalk:cid-pay')[0]!)?.action).toEqual({ command: '/rollback demo prod' });
+    expect(rollbackOf(outbox.to('dingtalk:cid-pay')[1]!)).toBeUndefined();
+  });
+
+  it('with deploy history: only when the alert release is what opsbot deployed there', async () => {
+    const currentDeploy: CurrentDeploy = async (p, e) => (p === 'demo' && e === 'prod' ? { release: 'v1.1.0' } : undefined);
+    const { events, outbox } = setup({ currentDeploy, sentry: sentryConfig({ releaseFormat: '{product}@{release}' }) });
+    await events.emit(alertFor('710', { release: 'demo@v1.1.0' }));
+    await events.emit(alertFor('711', { release: 'demo@v0.9.0' }));
+    await events.emit(alertFor('712', {}));
+    const [a, b, c] = outbox.to('dingtalk:cid-pay');
+    expect(rollbackOf(a!)).toBeDefined();
+    expect(rollbackOf(b!)).toBeUndefined();
+    expect(rollbackOf(c!)).toBeDefined();
+    const none = setup({ currentDeploy: async () => undefined });
+    await none.events.emit(alertFor('713', {}));
+    expect(rollbackOf(none.outbox.to('dingtalk:cid-pay')[0]!)).toBeUndefined();
   });
 });
