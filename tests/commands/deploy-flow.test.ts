@@ -81,7 +81,7 @@ describe('deploy commands', () => {
     expect((await say('/deploy nope v1.0.0 env-1')).join('\n')).toContain('Valid products: demo');
     expect((await say('/deploy demo v9 env-1')).join('\n')).toContain('Valid releases: v1.1.0, v1.0.0');
     expect((await say('/rollback demo qa')).join('\n')).toContain('Valid environments: env-1, prod');
-    expect((await say('/rollback demo prod')).join('\n')).toContain('no previous release');
+    expect((await say('/rollback demo env-1')).join('\n')).toContain('no previous release');
     expect((await say('/deploy demo v1.0.0 env-1', { from: 'bob' })).join('\n')).toMatch(/deployer/);
     expect((await say('/task 42')).join('\n')).toContain('No task #42');
     expect((await say('/cancel 42')).join('\n')).toContain('No task #42');

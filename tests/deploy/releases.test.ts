@@ -59,7 +59,7 @@ describe('releases', () => {
     expect(await r.rollbackTarget('demo', 'env-1')).toBe('v1.0.0');
     await r.record('demo', 'env-1', rec('v1.2.0', 4));
     expect(await r.rollbackTarget('demo', 'env-1')).toBe('v1.1.0');
-    expect(await r.rollbackTarget('demo', 'env-2')).toBeUndefined();
+    expect(await r.rollbackTarget('demo', 'env-3')).toBeUndefined();
     // history is capped
     for (let i = 5; i < 15; i++) await r.record('demo', 'env-1', rec(`v${i}`, i));
     expect(await r.history('demo', 'env-1')).toHaveLength(5);

@@ -1,0 +1,113 @@
+/**
+ * Worker loop over PgTaskQueue, one per replica (docs/scale-out.md §0 flow 2): N slots claim due tasks,
+ * renew the lease every leaseMs/3 and abort the handler (AbortSignal) when a renewal is refused (the
+ * lease was lost: another replica may now own the task); a reaper turns expired leases of dead
+ * replicas into requeues or `interrupted` failures and hands the latter to `onInterrupted` (announce
+ * them; never re-run a deploy silently). Polling is the source of truth; `wake()` is a hint
+ * (e.g. after an enqueue on this replica, or a NOTIFY).
+ */
+import type { Logger } from 'pino';
+import type { Claimed, PgTaskQueue, TaskRow } from './task-queue.ts';
+
+export interface TaskWorkerOptions {
+  queue: PgTaskQueue;
+  /** Only these kinds (default: all). */
+  kinds?: string[];
+  /** Parallel tasks on this replica (default 4). */
+  concurrency?: number;
+  /** Idle poll interval (default 1000 ms). */
+  pollMs?: number;
+  /** Reaper interval (default 5000 ms); 0 disables the reaper on this replica. */
+  reapMs?: number;
+  /** Runs the task; throw to fail the attempt. Stop work when `signal` aborts (lease lost or stop()). */
+  handle(task: Claimed, signal: AbortSignal): Promise<void>;
+  /** A task whose worker died with no attempts left (state failed, lastError 'interrupted: …'). */
+  onInterrupted?(task: TaskRow): void | Promise<void>;
+  log: Logger;
+}
+
+export interface TaskWorker {
+  /** Claim now instead of waiting for the next poll. */
+  wake(): void;
+  /** Stops claiming and waits for running handlers (their signals are aborted). */
+  stop(): Promise<void>;
+}
+
+/** Starts the slots and the reaper; see the module comment. */
+export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
+  const { queue, log } = opts;
+  const pollMs = opts.pollMs ?? 1000;
+  const reapMs = opts.reapMs ?? 5000;
+  let stopped = false;
+  const sleepers = new Set<() => void>();
+  const running = new Set<AbortController>();
+
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      const done = () => { clearTimeout(t); sleepers.delete(done); r(); };
+      const t = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+  async function runOne(task: Claimed): Promise<void> {
+    const ac = new AbortController();
+    running.add(ac);
+    const beat = setInterval(() => {
+      queue.heartbeat(task).then(
+        (ok) => { if (!ok) { log.warn({ taskId: task.id }, 'task: lease lost, aborting'); ac.abort(new Error('lease lost')); } },
+        (err) => log.warn({ err, taskId: task.id }, 'task: heartbeat failed'), // retried next tick; the lease has slack
+      );
+    }, Math.max(50, queue.leaseMs / 3));
+    try {
+      await opts.handle(task, ac.signal);
+      if (!(await queue.complete(task))) log.warn({ taskId: task.id }, 'task: finished after losing its lease; result discarded');
+    } catch (err) {
+      log.warn({ err, taskId: task.id, kind: task.kind }, 'task: attempt failed');
+      await queue.fail(task, err instanceof Error ? err.message : String(err)).catch((e) => log.error({ err: e }, 'task: fail() failed'));
+    } finally {
+      clearInterval(beat);
+      running.delete(ac);
+    }
+  }
+
+  async function slot(): Promise<void> {
+    while (!stopped) {
+      let task: Claimed | undefined;
+      try {
+        task = await queue.claim(opts.kinds);
+      } catch (err) {
+        log.warn({ err }, 'task: claim failed');
+      }
+      if (task) await runOne(task);
+      else await nap(pollMs);
+    }
+  }
+
+  async function reaper(): Promise<void> {
+    while (!stopped && reapMs > 0) {
+      try {
+        const { interrupted, requeued } = await queue.reap();
+        if (requeued.length) log.warn({ ids: requeued.map((t) => t.id) }, 'task: expired leases requeued');
+        for (const t of interrupted) {
+          log.error({ taskId: t.id, kind: t.kind }, 'task: interrupted (its worker died)');
+          await opts.onInterrupted?.(t);
+        }
+      } catch (err) {
+        log.warn({ err }, 'task: reap failed');
+      }
+      await nap(reapMs);
+    }
+  }
+
+  const loops = [...Array.from({ length: opts.concurrency ?? 4 }, slot), reaper()];
+
+  return {
+    wake: () => { for (const s of [...sleepers]) s(); },
+    async stop() {
+      stopped = true;
+      for (const s of [...sleepers]) s();
+      for (const ac of running) ac.abort(new Error('worker stopping'));
+      await Promise.all(loops);
+    },
+  };
+}
