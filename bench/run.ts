@@ -31,6 +31,21 @@ async function main(): Promise<void> {
   };
   process.stdout.write(sections.join('\n') + '\n');
   if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir } : {}) }));
+  if (profileDir) {
+    const { readdirSync } = await import('node:fs');
+    const { summarizeProfile } = await import('./lib/profile.ts');
+    const { table } = await import('./lib/table.ts');
+    // The biggest profile is the bot's main thread (the others are tsx's loader worker).
+    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
+    const main = files.map((f) => ({ f, s: summarizeProfile(f) })).sort((a, b) => b.s.totalMs - a.s.totalMs)[0];
+    if (main) {
+      emit(
+        [`### CPU profile of the bot during ingest (${path.relative(PROJECT_ROOT, main.f)}, ${main.s.totalMs.toFixed(0)} ms sampled)`, '',
+          table(['inclusive %', 'frame'], main.s.inclusive.map(([k, v]) => [v.toFixed(1), k])), '',
+          table(['self %', 'frame'], main.s.self.map(([k, v]) => [v.toFixed(1), k]))].join('\n'),
+      );
+    }
+  }
   if (want('command')) emit(await (await import('./command.ts')).benchCommand({ runs: 2000 }));
   if (want('storm')) emit(await (await import('./storm.ts')).benchStorm({ events: 10_000 }));
   if (want('startup')) emit(await (await import('./startup.ts')).benchStartup({ samples: quick ? 1 : 3 }));

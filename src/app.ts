@@ -88,9 +88,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       if (listenOn) server = await listen(app, listenOn.port, listenOn.host);
       const recovered = await deliveries.recover();
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
-      await features.start();
-      const unanswered = await bot.recover();
-      if (unanswered > 0) log.info({ unanswered }, 'answering chat messages acknowledged before the last stop');
+      // Adapters first: recovering tasks announces interrupted deploys in their chats.
       for (const a of adapters) {
         try {
           await a.start();
@@ -98,6 +96,9 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
           log.error({ err, platform: a.platform }, 'chat adapter failed to start');
         }
       }
+      await features.start();
+      const unanswered = await bot.recover();
+      if (unanswered > 0) log.info({ unanswered }, 'answering chat messages acknowledged before the last stop');
       state = 'ready';
       return server;
     },
@@ -111,10 +112,11 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
           setTimeout(() => s.closeAllConnections(), 3000).unref();
         });
       }
-      for (const a of adapters) await a.stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
       await Promise.race([Promise.all([bot.idle(), deliveries.idle()]), new Promise((r) => setTimeout(r, 5000).unref())]);
       deliveries.stop();
+      // Features (deploy tasks) stop before the adapters, so their last cards can still go out.
       await features.stop();
+      for (const a of adapters) await a.stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
       outbox.stop();
       await store.close();
     },

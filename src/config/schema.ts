@@ -45,6 +45,8 @@ export const engineSchema = z.discriminatedUnion('type', [commandEngineSchema, g
 export const environmentSchema = z.strictObject({
   protected: z.boolean().default(false),
   timeoutSeconds: z.number().int().positive().default(1800),
+  /** People who must approve a deploy here (two-person rule); the requester cannot approve their own. */
+  approvers: z.array(nonEmpty).optional(),
   engine: engineSchema,
 });
 

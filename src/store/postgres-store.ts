@@ -16,7 +16,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { migrate } from './postgres/migrations.ts';
-import { PostgresCollection } from './postgres/collection.ts';
+import { PostgresCollection, withTransaction } from './postgres/collection.ts';
+import { enqueueTask, type EnqueueInput } from './postgres/task-queue.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -71,6 +72,33 @@ export class PostgresStore implements Store {
       this.collections.set(name, c);
     }
     return c as PostgresCollection<T>;
+  }
+
+  /**
+   * Ingest in one transaction (docs/scale-out.md §0 flow 1, §A.2): insert the document if its key is
+   * new and, only then, its processing task; both commit together (synchronous_commit on) before this
+   * resolves, so answering 2xx afterwards is safe and a duplicate adds no work. Postgres-only: callers
+   * check `store.driver === 'postgres'`.
+   */
+  async insertIfAbsentWithTask<T>(
+    name: string,
+    options: CollectionOptions,
+    key: string,
+    value: T,
+    task: EnqueueInput,
+  ): Promise<{ inserted: boolean; taskId?: string }> {
+    const r = await withTransaction(this.pool, async (c) => {
+      const ins = await c.query(
+        `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+        [name, key, JSON.stringify(value ?? null)],
+      );
+      if (ins.rowCount !== 1) return { inserted: false };
+      const t = await enqueueTask(c, task);
+      return t.id === undefined ? { inserted: true } : { inserted: true, taskId: t.id };
+    });
+    if (r.inserted) await (this.collection<T>(name, options) as PostgresCollection<T>).retain();
+    return r;
   }
 
   async nextSequence(name: string): Promise<number> {

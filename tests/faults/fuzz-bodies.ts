@@ -105,12 +105,12 @@ export function fuzzer(seed: number) {
       }
       case 2: {
         const body = jsonBody();
-        const auth = int(4) ? { 'x-gitlab-token': SECRETS.gitlabWebhookSecret } : pick([{}, { 'x-gitlab-token': '' }, { 'webhook-signature': 'v1,xx', 'webhook-id': 'a', 'webhook-timestamp': 'now' }]);
+        const auth = int(4) ? { 'x-gitlab-token': SECRETS.gitlabWebhookSecret } : pick<Record<string, string>>([{}, { 'x-gitlab-token': '' }, { 'webhook-signature': 'v1,xx', 'webhook-id': 'a', 'webhook-timestamp': 'now' }]);
         return { name: `${i} gitlab`, method: 'POST', path: '/webhooks/gitlab', headers: { ...contentType('application/json'), 'x-gitlab-event': pick(['Pipeline Hook', 'Push Hook', 'Job Hook', 'Tag Push Hook', 'Nope', '']), ...auth }, body };
       }
       case 3: {
         const body = jsonBody();
-        const auth = int(4) ? dingtalkHeaders() : pick([{}, { timestamp: 'abc', sign: 'x' }, { timestamp: '9'.repeat(20), sign: '' }]);
+        const auth = int(4) ? dingtalkHeaders() : pick<Record<string, string>>([{}, { timestamp: 'abc', sign: 'x' }, { timestamp: '9'.repeat(20), sign: '' }]);
         return { name: `${i} dingtalk`, method: 'POST', path: '/webhooks/dingtalk', headers: { ...contentType('application/json'), ...auth }, body };
       }
       case 4: case 5: {

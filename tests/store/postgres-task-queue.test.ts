@@ -144,6 +144,23 @@ describe('postgres task queue', () => {
     expect((await q.enqueue({ kind: 'process_webhook', dedupeKey: 'wh:sentry:d1' })).created).toBe(true);
     await s.close();
   });
+
+  it('insertIfAbsentWithTask: the same delivery posted to two replicas at once is stored once with one task', async () => {
+    const url = await cluster.current.freshDatabase();
+    const [a, b] = [await replica(url), await replica(url)];
+    const opts = { tier: 'bulk' as const, maxItems: 1000 };
+    const post = (s: PostgresStore, id: string) =>
+      s.insertIfAbsentWithTask('deliveries', opts, `sentry:${id}`, { body: id }, { kind: 'process_webhook', dedupeKey: `wh:sentry:${id}`, payload: { id } });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => Promise.all([post(a, `r${i}`), post(b, `r${i}`)])));
+    for (const [x, y] of results) {
+      expect(Number(x.inserted) + Number(y.inserted)).toBe(1);
+      expect((x.taskId ?? y.taskId)).toBeDefined();
+    }
+    const tasks = await a.pool.query<{ n: string }>(`SELECT count(*) AS n FROM task_queue WHERE kind = 'process_webhook'`);
+    expect(Number(tasks.rows[0]!.n)).toBe(50);
+    expect(await b.collection('deliveries', opts).count()).toBe(50);
+    await Promise.all([a.close(), b.close()]);
+  });
 });
 
 describe('task worker across processes', () => {

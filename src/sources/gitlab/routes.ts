@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../../adapters/types.ts';
 import { storableHeaders, type Deliveries } from '../../core/deliveries.ts';
+import { parseJsonObject } from '../json-body.ts';
 import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
 import type { GitlabConfig } from './config.ts';
 import { deliveryKind } from './map.ts';
@@ -36,16 +37,7 @@ export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw
   return uuid ? `event-uuid:${uuid}:${hash}` : `body:${hash}`;
 }
 
-function parseBody(raw: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`malformed JSON: ${(err as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('body is not a JSON object');
-  return parsed as Record<string, unknown>;
-}
+const parseBody = parseJsonObject;
 
 /** The webhook route; mount it only when `gitlab:` is configured. */
 export function gitlabWebhookRoute(deps: GitlabRouteDeps): WebhookRoute {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../../adapters/types.ts';
 import { storableHeaders, type Deliveries } from '../../core/deliveries.ts';
+import { parseJsonObject } from '../json-body.ts';
 import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
 import type { SentryConfig } from './config.ts';
 import { checkTimestamp, verifyLegacyToken, verifySentrySignature } from './verify.ts';
@@ -31,16 +32,7 @@ function checkContentType(req: RawRequest): void {
   if (ct && !/^application\/json\b/i.test(ct)) throw new UnsupportedMediaError(`expected application/json, got ${ct}`);
 }
 
-function parseBody(raw: Buffer): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`malformed JSON: ${(err as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('body is not a JSON object');
-  return parsed as Json;
-}
+const parseBody = parseJsonObject;
 
 /**
  * Dedupe key from the payload's own identity (sentry.md 1.8): Request-ID is new on every attempt, so it

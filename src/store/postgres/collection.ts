@@ -165,7 +165,7 @@ export class PostgresCollection<T> implements Collection<T> {
   }
 
   /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
-  private async retain(): Promise<void> {
+  async retain(): Promise<void> {
     const { maxItems, maxAgeMs } = this.options;
     if (maxAgeMs !== undefined) {
       // Age trim at most every maxAgeMs/10 (≤ 10 s): one index range delete on documents_age.

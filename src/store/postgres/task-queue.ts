@@ -51,7 +51,7 @@ export interface EnqueueInput {
   maxAttempts?: number;
 }
 
-type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 interface DbRow {
   id: string; kind: string; lock_key: string | null; dedupe_key: string | null; payload: unknown; state: TaskState;
@@ -80,6 +80,17 @@ RETURNING task_queue.*`;
 
 const FENCE = `id = $1 AND state = 'running' AND lease_owner = $2 AND attempts = $3`;
 
+/** Inserts a task unless its dedupeKey exists; `db` may be a client inside an open transaction. */
+export async function enqueueTask(db: Queryable, t: EnqueueInput): Promise<{ id: string | undefined; created: boolean }> {
+  const r = await db.query<{ id: string }>(
+    `INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
+     VALUES ($1, $2::jsonb, $3, $4, now() + make_interval(secs => $5::double precision), $6)
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [t.kind, JSON.stringify(t.payload ?? {}), t.lockKey ?? null, t.dedupeKey ?? null, (t.delayMs ?? 0) / 1000, t.maxAttempts ?? 5],
+  );
+  return { id: r.rows[0]?.id, created: r.rowCount === 1 };
+}
+
 export class PgTaskQueue {
   constructor(
     private readonly pool: pg.Pool,
@@ -89,14 +100,8 @@ export class PgTaskQueue {
   ) {}
 
   /** Idempotent on dedupeKey. Pass `db` to enqueue inside the caller's transaction (ingest, §A.2). */
-  async enqueue(t: EnqueueInput, db: Queryable = this.pool): Promise<{ id: string | undefined; created: boolean }> {
-    const r = await db.query<{ id: string }>(
-      `INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
-       VALUES ($1, $2::jsonb, $3, $4, now() + make_interval(secs => $5::double precision), $6)
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [t.kind, JSON.stringify(t.payload ?? {}), t.lockKey ?? null, t.dedupeKey ?? null, (t.delayMs ?? 0) / 1000, t.maxAttempts ?? 5],
-    );
-    return { id: r.rows[0]?.id, created: r.rowCount === 1 };
+  enqueue(t: EnqueueInput, db: Queryable = this.pool): Promise<{ id: string | undefined; created: boolean }> {
+    return enqueueTask(db, t);
   }
 
   /** Claims the next due task (optionally of the given kinds), or undefined when none qualifies. */
