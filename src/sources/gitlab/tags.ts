@@ -10,16 +10,10 @@ import { releasesFromTagsSchema, type ReleasesFromTags } from './config.ts';
 import type { GitlabTagEvent } from './events.ts';
 import type { ReactionContext } from './reactions.ts';
 import { matchProject, productChats } from './routing.ts';
+import type { Release } from '../../deploy/releases.ts';
 
-/** Same document shape as the deploy feature's `Release` (src/deploy/releases.ts). */
-interface StoredRelease {
-  product: string;
-  version: string;
-  components: Record<string, string>;
-  source: 'config' | 'chat';
-  createdBy?: string;
-  createdAt?: number;
-}
+/** The deploy feature's release document: tags write into the same `releases` collection. */
+type StoredRelease = Release;
 
 export interface ComponentVersion {
   product: string;
