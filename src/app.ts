@@ -21,6 +21,7 @@ import { createMetrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
+import { createLeaderElection, type LeaderElection } from './store/leader.ts';
 
 export interface OpsbotOptions {
   config: Config;
@@ -49,7 +50,7 @@ export interface Opsbot {
 export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const { config, log } = opts;
   const clock = opts.clock ?? Date.now;
-  const store = opts.store ?? (await createStore(config));
+  const store = opts.store ?? (await createStore(config, process.cwd(), log));
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
   const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock });
   const registry = new CommandRegistry(commands);
@@ -74,6 +75,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const routes = [...adapters.flatMap((a) => a.routes()), ...features.routes];
   const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state });
   let server: Server | undefined;
+  const elections: LeaderElection[] = [];
 
   return {
     services,
@@ -90,6 +92,20 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       // Adapters first: recovering tasks announces interrupted deploys in their chats.
       for (const a of adapters) {
+        // With several replicas (postgres), one leader holds each long connection (DingTalk Stream,
+        // WeCom aibot websocket): a session advisory lock, taken over within seconds (scale-out.md).
+        if (store.driver === 'postgres' && config.storage.url && (a.platform === 'dingtalk' || a.platform === 'wecom')) {
+          elections.push(
+            createLeaderElection({
+              url: config.storage.url,
+              lockKey: `connection:${a.platform}`,
+              log,
+              onElected: () => void a.start().catch((err: unknown) => log.error({ err, platform: a.platform }, 'chat adapter failed to start')),
+              onDemoted: () => void a.stop().catch((err: unknown) => log.warn({ err, platform: a.platform }, 'chat adapter stop failed')),
+            }),
+          );
+          continue;
+        }
         try {
           await a.start();
         } catch (err) {
@@ -116,6 +132,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       deliveries.stop();
       // Features (deploy tasks) stop before the adapters, so their last cards can still go out.
       await features.stop();
+      for (const e of elections) await e.stop();
       for (const a of adapters) await a.stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
       outbox.stop();
       await store.close();
