@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${s}\n`);
   };
   process.stdout.write(sections.join('\n') + '\n');
-  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir } : {}) }));
+  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 4, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir } : {}) }));
   if (profileDir) {
     const { readdirSync } = await import('node:fs');
     const { summarizeProfile } = await import('./lib/profile.ts');
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   }
   if (want('command')) emit(await (await import('./command.ts')).benchCommand({ runs: 2000 }));
   if (want('storm')) emit(await (await import('./storm.ts')).benchStorm({ events: 10_000 }));
-  if (want('startup')) emit(await (await import('./startup.ts')).benchStartup({ samples: quick ? 1 : 3 }));
+  if (want('startup')) emit(await (await import('./startup.ts')).benchStartup({ samples: quick ? 1 : 2 }));
   emit(`_Total bench time: ${((Date.now() - t0) / 1000).toFixed(0)} s._`);
   if (only.length === 0 && !quick) writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.md'), sections.join('\n') + '\n');
 }

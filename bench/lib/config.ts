@@ -7,6 +7,8 @@ export interface BotYamlOptions {
   clientSecret: string;
   legacyToken?: string;
   retention?: number;
+  /** storage.driver (default lowdb). */
+  driver?: 'lowdb' | 'memory';
   logLevel?: string;
   /** Extra YAML appended at top level (e.g. gitlab:, chat: sections). */
   extra?: string;
@@ -18,7 +20,7 @@ export function botYaml(o: BotYamlOptions): string {
   return `
 locale: en
 server: { port: ${o.port ?? 3000}, host: 127.0.0.1 }
-storage: { driver: lowdb, dataDir: ${JSON.stringify(o.dataDir)}, deliveriesRetention: ${o.retention ?? 5000} }
+storage: { driver: ${o.driver ?? 'lowdb'}, dataDir: ${JSON.stringify(o.dataDir)}, deliveriesRetention: ${o.retention ?? 5000} }
 log: { level: ${o.logLevel ?? 'silent'} }
 ${o.chat ?? 'chat: { console: false }'}
 people:
