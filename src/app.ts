@@ -22,6 +22,8 @@ import { createApp, listen } from './server/server.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
 import { createLeaderElection, type LeaderElection } from './store/leader.ts';
+import { PostgresStore } from './store/postgres-store.ts';
+import { PgDeliveryPipeline } from './store/postgres/delivery-pipeline.ts';
 
 export interface OpsbotOptions {
   config: Config;
@@ -57,7 +59,10 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const confirmations = new Confirmations(store, config.confirm.ttlSeconds * 1000, clock);
   const services: Services = { config, store, events, outbox, log, locale: config.locale, clock, confirmations, commands: registry };
   const bot = new Bot({ services, registry, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000 });
-  const deliveries = new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention });
+  const deliveries =
+    store instanceof PostgresStore
+      ? new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention })
+      : new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention });
   const metrics = createMetrics();
   let state: Opsbot['state'] = 'starting';
 
@@ -129,7 +134,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
         });
       }
       await Promise.race([Promise.all([bot.idle(), deliveries.idle()]), new Promise((r) => setTimeout(r, 5000).unref())]);
-      deliveries.stop();
+      await deliveries.stop();
       // Features (deploy tasks) stop before the adapters, so their last cards can still go out.
       await features.stop();
       for (const e of elections) await e.stop();

@@ -47,8 +47,8 @@ export class DeliveryPipeline implements Deliveries {
 
   constructor(
     store: Store,
-    private readonly log: Logger,
-    private readonly options: { concurrency?: number; retention?: number } = {},
+    protected readonly log: Logger,
+    protected readonly options: { concurrency?: number; retention?: number } = {},
   ) {
     this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000 });
   }
@@ -77,7 +77,7 @@ export class DeliveryPipeline implements Deliveries {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
   }
 
@@ -99,7 +99,8 @@ export class DeliveryPipeline implements Deliveries {
     }
   }
 
-  private async process(id: string): Promise<void> {
+  /** Process one stored delivery (at most once: only a `pending` one runs). */
+  protected async process(id: string): Promise<void> {
     const d = await this.collection.get(id);
     if (!d || d.status !== 'pending') return;
     const fn = this.processors.get(d.source);

@@ -27,7 +27,7 @@ async function alertCount(dataDir: string): Promise<number | undefined> {
 }
 
 describe('crash during ingest', () => {
-  it('SIGKILL mid-ingest of 1 000 deliveries: every 2xx is on disk; after restart all processed exactly once', async () => {
+  it('SIGKILL mid-ingest of 1 000 deliveries: every 2xx is on disk; after restart each is processed (status processed, attempts 1)', async () => {
     const dataDir = tempDir();
     const port = await freePort();
     const yaml = botYaml({ dataDir, port, clientSecret: FIXTURE_CLIENT_SECRET, retention: 10_000, logLevel: 'warn' });
