@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { LowdbStore } from '../src/store/lowdb-store.ts';
 import type { StoredDelivery } from '../src/core/deliveries.ts';
 import { botYaml } from './lib/config.ts';
+import { countPg, freshDb, prefillPg, startPg, type PgCluster } from './lib/pg.ts';
 import { spawnNode, stopChild, type Child } from './lib/proc.ts';
 import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders, storedIdFor } from './lib/sentry.ts';
 import { int, ms, ratio, table } from './lib/table.ts';
@@ -26,6 +27,10 @@ export interface IngestOptions {
   prefill: number;
   /** Write CPU profiles of the bot child to this dir (node --cpu-prof). */
   profileDir?: string;
+  /** With profileDir: profile the memory-driver scenario instead of the lowdb one. */
+  profileMemory?: boolean;
+  /** false: skip the PostgreSQL scenarios. */
+  postgres?: boolean;
 }
 
 interface Run {
@@ -90,13 +95,8 @@ async function prefill(dataDir: string, n: number): Promise<number> {
   for (let i = 0; i < n; i += 1000) {
     const chunk: string[] = [];
     for (let j = i; j < Math.min(n, i + 1000); j++) {
-      const id = `sentry:metric_alert:critical:prefill:${j}`;
-      const d: StoredDelivery = {
-        id, source: 'sentry', kind: 'metric_alert.critical', dedupeKey: id.slice('sentry:'.length),
-        headers: { 'content-type': 'application/json', 'sentry-hook-resource': 'metric_alert' },
-        body: METRIC_BODY, receivedAt: t + j, status: 'processed', attempts: 1,
-      };
-      chunk.push(JSON.stringify([id, d, t + j]));
+      const d = { ...prefillDoc(j), receivedAt: t + j };
+      chunk.push(JSON.stringify([d.id, d, t + j]));
     }
     const s = (i ? ',' : '') + chunk.join(',');
     bytes += s.length;
@@ -105,6 +105,16 @@ async function prefill(dataDir: string, n: number): Promise<number> {
   out.end(']},"sequences":{}}');
   await once(out, 'finish');
   return bytes;
+}
+
+/** One pre-filled delivery document (metric_alert body, processed). */
+function prefillDoc(j: number): StoredDelivery {
+  const id = `sentry:metric_alert:critical:prefill:${j}`;
+  return {
+    id, source: 'sentry', kind: 'metric_alert.critical', dedupeKey: id.slice('sentry:'.length),
+    headers: { 'content-type': 'application/json', 'sentry-hook-resource': 'metric_alert' },
+    body: METRIC_BODY, receivedAt: Date.now(), status: 'processed', attempts: 1,
+  };
 }
 
 /** Deliveries on disk (all, and those of this scenario's marker). */
@@ -118,7 +128,7 @@ async function onDisk(dataDir: string, marker: string): Promise<{ total: number;
   return { total: all.length, ours };
 }
 
-interface Scenario { label: string; prefill: number; retention: number; marker: string; driver?: 'memory' }
+interface Scenario { label: string; prefill: number; retention: number; marker: string; driver?: 'memory' | 'postgres' }
 
 /** One signed delivery with fetch (the first after start pays the lazy open of deliveries.json). */
 async function single(port: number, marker: string): Promise<{ ms: number; status: number }> {
@@ -142,15 +152,27 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     { label: 'opsbot, memory driver (no disk: ceiling)', prefill: 0, retention: 1_000_000, marker: 'a4', driver: 'memory' },
     { label: `opsbot, ${int(o.prefill)} stored (retention ${int(o.prefill * 2)})`, prefill: o.prefill, retention: o.prefill * 2, marker: 'a2' },
     { label: `opsbot, ${int(o.prefill)} pre-filled, default retention 5,000`, prefill: o.prefill, retention: 5000, marker: 'a3' },
+    { label: 'opsbot on PostgreSQL, empty', prefill: 0, retention: 1_000_000, marker: 'a5', driver: 'postgres' },
+    { label: `opsbot on PostgreSQL, ${int(o.prefill)} stored`, prefill: o.prefill, retention: o.prefill * 2, marker: 'a6', driver: 'postgres' },
   ];
+  let cluster: PgCluster | undefined;
+  if (!o.profileDir && o.postgres !== false) {
+    try {
+      cluster = await startPg();
+    } catch (err) {
+      notes.push(`- PostgreSQL scenarios skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!cluster) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver !== 'postgres'));
   // Profiling: the empty-store scenario only (one profile per process, written at its clean exit).
-  if (o.profileDir) scenarios.splice(1);
+  if (o.profileDir) scenarios.splice(0, scenarios.length, scenarios[o.profileMemory ? 1 : 0]!);
   try {
     for (const s of scenarios) {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'opsbot-bench-'));
-      const prefBytes = s.prefill ? await prefill(dataDir, s.prefill) : 0;
+      const dbUrl = s.driver === 'postgres' ? await freshDb(cluster!.url, `bench_${s.marker}_${process.pid}`) : undefined;
+      const prefBytes = !s.prefill ? 0 : dbUrl ? (await prefillPg(dbUrl, s.prefill, { ...prefillDoc(0) }), 0) : await prefill(dataDir, s.prefill);
       const cfg = path.join(dataDir, 'bench.yaml');
-      writeFileSync(cfg, botYaml({ dataDir, clientSecret: FIXTURE_CLIENT_SECRET, retention: s.retention, ...(s.driver ? { driver: s.driver } : {}) }));
+      writeFileSync(cfg, botYaml({ dataDir, clientSecret: FIXTURE_CLIENT_SECRET, retention: s.retention, ...(s.driver ? { driver: s.driver } : {}), ...(dbUrl ? { storageUrl: dbUrl } : {}) }));
       const flags = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
       const tStart = performance.now();
       const bot = await startChild(['bot', cfg], flags);
@@ -169,7 +191,11 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
       await stopChild(bot.child, o.profileDir ? 'SIGTERM' : 'SIGKILL', 120_000);
       const head = `- ${s.label}: start to listening ${ms(startMs)} ms, first delivery ${ms(first.ms)} ms; ${int(acked)} acknowledged (2xx), ${int(failed)} non-2xx/errors`;
       if (s.driver === 'memory') notes.push(`${head}; nothing on disk by design.`);
-      else {
+      else if (dbUrl) {
+        const disk = await countPg(dbUrl, `:000000000000${s.marker}`);
+        const expectOnDisk = Math.min(acked, s.retention);
+        notes.push(`${head}; after SIGKILL ${int(disk.ours)} of them in PostgreSQL (${disk.ours >= expectOnDisk ? 'all acknowledged present' : 'MISSING ' + int(expectOnDisk - disk.ours)}); ${int(disk.total)} deliveries in the table`);
+      } else {
         const disk = await onDisk(dataDir, s.marker);
         const expectOnDisk = Math.min(acked, s.retention);
         notes.push(
@@ -181,6 +207,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     }
   } finally {
     await stopChild(koa.child);
+    await cluster?.stop().catch(() => undefined);
   }
 
   const t = table(
@@ -196,5 +223,5 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     goals.push(`- Goal ≥ 0.5× bare Koa at 50 connections (empty store): ${x.toFixed(2)}× → ${x >= 0.5 ? 'met' : 'MISSED'}`);
   }
   if (i10 > 0) goals.push(`- Goal p99 < 20 ms at 10 connections (empty store): ${ms(rows[i10]!.p99)} ms (bare Koa ${ms(rows[i10 - 1]!.p99)} ms) → ${rows[i10]!.p99 < 20 ? 'met' : 'MISSED'}`);
-  return [`### Webhook ingest (signed Sentry event_alert, 4.2 KB, ${o.durationSec} s per row, autocannon; lowdb driver)`, '', t, '', ...goals, ...notes].join('\n');
+  return [`### Webhook ingest (signed Sentry event_alert, 4.2 KB, ${o.durationSec} s per row, autocannon)`, '', t, '', ...goals, ...notes].join('\n');
 }

@@ -3,7 +3,7 @@
  * each with its baseline measured in the same run. Prints markdown tables and saves bench/results.md.
  *   npm run bench                 all
  *   npm run bench -- ingest       one section (ingest | command | storm | startup)
- *   npm run bench -- --profile    also write CPU profiles of the bot child to bench/profiles/
+ *   npm run bench -- ingest --profile [--memory]   CPU-profile the bot child (lowdb, or memory driver) → bench/profiles/
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,14 +23,14 @@ async function main(): Promise<void> {
   const sections: string[] = [
     '## Benchmark results',
     '',
-    `\`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. Load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; baselines are interleaved). Storage driver: lowdb (the PostgreSQL driver is not in this build: createStore throws for \`postgres\`).`,
+    `\`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. Load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; baselines are interleaved). Storage drivers: lowdb and PostgreSQL (scripts/pg-cluster.sh, server defaults: fsync on).`,
   ];
   const emit = (s: string) => {
     sections.push('', s);
     process.stdout.write(`\n${s}\n`);
   };
   process.stdout.write(sections.join('\n') + '\n');
-  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 4, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir } : {}) }));
+  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 3, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir, profileMemory: args.includes('--memory') } : {}), postgres: !args.includes('--no-pg') }));
   if (profileDir) {
     const { readdirSync } = await import('node:fs');
     const { summarizeProfile } = await import('./lib/profile.ts');

@@ -8,7 +8,9 @@ export interface BotYamlOptions {
   legacyToken?: string;
   retention?: number;
   /** storage.driver (default lowdb). */
-  driver?: 'lowdb' | 'memory';
+  driver?: 'lowdb' | 'memory' | 'postgres';
+  /** storage.url (postgres). */
+  storageUrl?: string;
   logLevel?: string;
   /** Extra YAML appended at top level (e.g. gitlab:, chat: sections). */
   extra?: string;
@@ -20,7 +22,7 @@ export function botYaml(o: BotYamlOptions): string {
   return `
 locale: en
 server: { port: ${o.port ?? 3000}, host: 127.0.0.1 }
-storage: { driver: ${o.driver ?? 'lowdb'}, dataDir: ${JSON.stringify(o.dataDir)}, deliveriesRetention: ${o.retention ?? 5000} }
+storage: { driver: ${o.driver ?? 'lowdb'}, dataDir: ${JSON.stringify(o.dataDir)}, deliveriesRetention: ${o.retention ?? 5000}${o.storageUrl ? `, url: ${JSON.stringify(o.storageUrl)}` : ''} }
 log: { level: ${o.logLevel ?? 'silent'} }
 ${o.chat ?? 'chat: { console: false }'}
 people:
