@@ -128,6 +128,11 @@ async function onDisk(dataDir: string, marker: string): Promise<{ total: number;
   return { total: all.length, ours };
 }
 
+const EXPLAIN =
+  '- On disk can exceed acknowledged: requests still in flight when a row\'s time ran out were stored but their answers were not counted; ' +
+  'a row with 0 req/s means no write finished within the row (each lowdb flush of 124 MB+ takes longer than the row). ' +
+  'Bot children are SIGKILLed before the read-back, so "all acknowledged present" shows durability before the 2xx.';
+
 interface Scenario { label: string; prefill: number; retention: number; marker: string; driver?: 'memory' | 'postgres' }
 
 /** One signed delivery with fetch (the first after start pays the lazy open of deliveries.json). */
@@ -215,13 +220,15 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     rows.map((r, i) => [r.target, r.connections, int(r.rps), ms(r.p50), ms(r.p99), i % 2 ? ratio(r.rps, rows[i - 1]!.rps) : '1.00×', int(r.ok2xx), int(r.non2xx + r.errors)]),
   );
   const row = (label: string, c: number) => rows.findIndex((r) => r.target === label && r.connections === c);
-  const i50 = row(scenarios[0]!.label, 50);
-  const i10 = row(scenarios[0]!.label, 10);
   const goals: string[] = [];
-  if (i50 > 0) {
-    const x = rows[i50]!.rps / rows[i50 - 1]!.rps;
-    goals.push(`- Goal ≥ 0.5× bare Koa at 50 connections (empty store): ${x.toFixed(2)}× → ${x >= 0.5 ? 'met' : 'MISSED'}`);
+  for (const sc of scenarios.filter((x) => x.prefill === 0)) {
+    const i50 = row(sc.label, 50);
+    const i10 = row(sc.label, 10);
+    if (i50 > 0) {
+      const x = rows[i50]!.rps / rows[i50 - 1]!.rps;
+      goals.push(`- ${sc.label}: goal ≥ 0.5× bare Koa at 50 connections: ${x.toFixed(2)}× → ${x >= 0.5 ? 'met' : 'MISSED'}`);
+    }
+    if (i10 > 0) goals.push(`- ${sc.label}: goal p99 < 20 ms at 10 connections: ${ms(rows[i10]!.p99)} ms (bare Koa ${ms(rows[i10 - 1]!.p99)} ms) → ${rows[i10]!.p99 < 20 ? 'met' : 'MISSED'}`);
   }
-  if (i10 > 0) goals.push(`- Goal p99 < 20 ms at 10 connections (empty store): ${ms(rows[i10]!.p99)} ms (bare Koa ${ms(rows[i10 - 1]!.p99)} ms) → ${rows[i10]!.p99 < 20 ? 'met' : 'MISSED'}`);
-  return [`### Webhook ingest (signed Sentry event_alert, 4.2 KB, ${o.durationSec} s per row, autocannon)`, '', t, '', ...goals, ...notes].join('\n');
+  return [`### Webhook ingest (signed Sentry event_alert, 4.2 KB, ${o.durationSec} s per row, autocannon)`, '', t, '', ...goals, ...notes, EXPLAIN].join('\n');
 }
