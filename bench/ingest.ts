@@ -83,26 +83,26 @@ async function load(port: number, connections: number, durationSec: number, mark
 }
 
 /**
- * Writes `n` processed deliveries straight into deliveries.json (the lowdb driver's file format). They
+ * Writes `n` processed deliveries straight into deliveries.jsonl (the lowdb driver's file format). They
  * carry the 821-byte metric_alert fixture body, not the 4.2 KB event_alert: 100 000 of those would be a
  * 527 MB file, at V8's maximum string length, which the driver's JSON.stringify cannot write at all.
  */
 async function prefill(dataDir: string, n: number): Promise<number> {
-  const out = createWriteStream(path.join(dataDir, 'deliveries.json'));
-  out.write('{"collections":{"deliveries":[');
+  // The lowdb driver keeps bulk collections as a JSON-lines journal (src/store/journal-file.ts).
+  const out = createWriteStream(path.join(dataDir, 'deliveries.jsonl'));
   const t = Date.now() - n;
   let bytes = 0;
   for (let i = 0; i < n; i += 1000) {
     const chunk: string[] = [];
     for (let j = i; j < Math.min(n, i + 1000); j++) {
       const d = { ...prefillDoc(j), receivedAt: t + j };
-      chunk.push(JSON.stringify([d.id, d, t + j]));
+      chunk.push(JSON.stringify({ k: d.id, v: d, t: t + j }) + '\n');
     }
-    const s = (i ? ',' : '') + chunk.join(',');
+    const s = chunk.join('');
     bytes += s.length;
     if (!out.write(s)) await once(out, 'drain');
   }
-  out.end(']},"sequences":{}}');
+  out.end();
   await once(out, 'finish');
   return bytes;
 }

@@ -16,6 +16,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
+import { JournalFile } from './journal-file.ts';
 import { MemoryCollection } from './memory-store.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
 
@@ -80,6 +81,7 @@ class BatchedFile {
 export class LowdbStore implements Store {
   readonly driver = 'lowdb' as const;
   private readonly files = new Map<string, BatchedFile>();
+  private readonly journals = new Map<string, JournalFile>();
   private readonly hot: BatchedFile;
   private audits?: MemoryCollection<AuditEntry>;
   private auditSeq = 0;
@@ -97,13 +99,11 @@ export class LowdbStore implements Store {
 
   async close(): Promise<void> {
     for (const f of this.files.values()) await f.drain();
+    for (const j of this.journals.values()) await j.drain();
   }
 
   collection<T>(name: string, options: CollectionOptions): Collection<T> {
-    const file = options.tier === 'hot' ? this.hot : this.files.get(name);
-    const existing = file?.members.get(name);
-    if (existing) return existing as MemoryCollection<T>;
-    if (options.tier === 'hot') return this.attach<T>(this.hot, name, options);
+    if (options.tier === 'hot') return (this.hot.members.get(name) as MemoryCollection<T> | undefined) ?? this.attach<T>(this.hot, name, options);
     // Bulk collections are opened lazily; the first access reads the file synchronously-in-effect by
     // returning a collection whose calls wait for the read.
     return new LazyCollection<T>(this.open<T>(name, options));
@@ -118,16 +118,19 @@ export class LowdbStore implements Store {
 
   private readonly opening = new Map<string, Promise<Collection<unknown>>>();
 
+  /** Bulk collections: one append-only journal each (journal-file.ts), opened once. */
   private open<T>(name: string, options: CollectionOptions): Promise<Collection<T>> {
     let p = this.opening.get(name);
     if (!p) {
-      const file = new BatchedFile(path.join(this.dataDir, `${name}.json`));
-      this.files.set(name, file);
-      p = file.read().then(() => this.attach<unknown>(file, name, options));
+      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`));
+      this.journals.set(name, journal);
+      const c = new MemoryCollection<unknown>(options, (key) => journal.record(key));
+      p = journal.load(c).then(() => c);
       this.opening.set(name, p);
     }
     return p as Promise<Collection<T>>;
   }
+
 
   async nextSequence(name: string): Promise<number> {
     const n = (this.hot.sequences[name] ?? 0) + 1;

@@ -14,7 +14,8 @@ export class MemoryCollection<T> implements Collection<T> {
 
   constructor(
     readonly options: CollectionOptions,
-    private readonly onChange: () => Promise<void> = async () => {},
+    /** Called after each mutation with the key it touched (the lowdb store persists from it). */
+    private readonly onChange: (key: string) => Promise<void> = async () => {},
   ) {}
 
   async get(key: string): Promise<T | undefined> {
@@ -25,14 +26,14 @@ export class MemoryCollection<T> implements Collection<T> {
     const prev = this.entries.get(key);
     this.entries.set(key, { value, insertedAt: prev?.insertedAt ?? Date.now() });
     this.retain();
-    await this.onChange();
+    await this.onChange(key);
   }
 
   async insertIfAbsent(key: string, value: T): Promise<boolean> {
     if (this.entries.has(key)) return false;
     this.entries.set(key, { value, insertedAt: Date.now() });
     this.retain();
-    await this.onChange();
+    await this.onChange(key);
     return true;
   }
 
@@ -42,13 +43,13 @@ export class MemoryCollection<T> implements Collection<T> {
     if (next === undefined) this.entries.delete(key);
     else this.entries.set(key, { value: next, insertedAt: prev?.insertedAt ?? Date.now() });
     this.retain();
-    await this.onChange();
+    await this.onChange(key);
     return next;
   }
 
   async delete(key: string): Promise<boolean> {
     const had = this.entries.delete(key);
-    if (had) await this.onChange();
+    if (had) await this.onChange(key);
     return had;
   }
 
@@ -80,6 +81,11 @@ export class MemoryCollection<T> implements Collection<T> {
         this.entries.delete(first.value);
       }
     }
+  }
+
+  /** The stored entry of a key (for persistence). */
+  entry(key: string): { value: T; insertedAt: number } | undefined {
+    return this.entries.get(key);
   }
 
   /** For persistence: [key, value, insertedAt] triples. */

@@ -57,7 +57,7 @@ describe('lowdb store on disk', () => {
     await s.collection('tasks', { tier: 'hot' }).put('1', { state: 'running' });
     await s.collection('deliveries', { tier: 'bulk', maxItems: 10 }).put('d1', { body: '{}' });
     await s.close();
-    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(['state.json', 'deliveries.json', 'logs']));
+    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(['state.json', 'deliveries.jsonl', 'logs']));
     const again = new LowdbStore(dir);
     await again.init();
     expect(await again.collection('tasks', { tier: 'hot' }).get('1')).toEqual({ state: 'running' });
