@@ -50,7 +50,7 @@ export class SentryAlerts {
   }
 
   /** An alert fired: event_alert, legacy plugin, issue.created, metric critical/warning. */
-  async onAlert(p: SentryEventPayload): Promise<void> {
+  async onAlert(p: SentryEventPayload, deliveryId?: string): Promise<void> {
     const { config, sentry, clock, log } = this.deps;
     const echo = isOwnActor(p.actor, sentry);
     const now = clock();
@@ -84,7 +84,12 @@ export class SentryAlerts {
       log.warn({ project: slug, defaultChat: sentry.defaultChat ?? null }, 'sentry project not mapped to a product (products.*.sentryProjects)');
     }
     const createdOnly = p.resource === 'issue';
+    let replayed = false;
     const s = await this.states.update(key, (cur) => {
+      if (deliveryId && cur?.recentDeliveries?.includes(deliveryId)) {
+        replayed = true;
+        return cur;
+      }
       const next: AlertState = cur
         ? { ...cur, history: [...cur.history], posted: { ...cur.posted } }
         : { key, kind: 'issue', title: '', paging: route.paging, chats: [], owners: [], count: 0, status: 'open', history: [], posted: {}, escalations: 0, updatedAt: now };
@@ -116,9 +121,10 @@ export class SentryAlerts {
         next.escalateAt = now + next.escalateAfterMinutes * 60_000;
       }
       next.updatedAt = now;
+      if (deliveryId) next.recentDeliveries = [...(cur?.recentDeliveries ?? []), deliveryId].slice(-50);
       return next;
     });
-    if (!s) return;
+    if (!s || replayed) return;
     for (const chat of s.chats) {
       const lane = this.lane(chat);
       const known = s.posted[chat] !== undefined || lane.lastSent.has(key) || lane.digestOf.has(key) || lane.pendingNew.has(key);

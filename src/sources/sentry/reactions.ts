@@ -38,10 +38,10 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
   const { events, log } = services;
   const alerts = new SentryAlerts({ ...services, sentry: deps.sentry, ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}) });
   const offs: (() => void)[] = [];
-  const on = (type: string, fn: (p: SentryEventPayload) => Promise<void>): void => {
-    offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload)));
+  const on = (type: string, fn: (p: SentryEventPayload, deliveryId?: string) => Promise<void>): void => {
+    offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload, e.deliveryId)));
   };
-  const alert = (p: SentryEventPayload): Promise<void> => alerts.onAlert(p);
+  const alert = (p: SentryEventPayload, deliveryId?: string): Promise<void> => alerts.onAlert(p, deliveryId);
   on('sentry.event_alert.triggered', alert);
   on('sentry.issue.created', alert);
   on('sentry.metric_alert.critical', alert);

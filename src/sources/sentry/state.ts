@@ -38,6 +38,11 @@ export interface AlertState {
   escalations: number;
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
   createdOnly?: boolean;
+  /**
+   * The last deliveries applied to this card. A crash between saving this state and marking the
+   * delivery processed re-runs the delivery after restart; it must not count twice.
+   */
+  recentDeliveries?: string[];
   updatedAt: number;
 }
 
