@@ -1,8 +1,7 @@
 /**
  * PostgresStore against a real PostgreSQL (tests/helpers/pg.ts starts a throwaway cluster with default,
- * durable settings). The first block repeats tests/store/lowdb-store.test.ts's "collection semantics"
- * checks verbatim (that file runs them in a loop it does not export, and importing it would re-run its
- * own tests); the rest is what only a shared database can show: several replicas racing.
+ * durable settings). It runs the shared Store contract (store-contract.ts, the same suite as
+ * the lowdb and memory drivers), then what only a shared database can show: several replicas racing.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { createStore } from '../../src/store/create-store.ts';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres-store.ts';
 import { usePostgres } from '../helpers/pg.ts';
+import { storeContract } from './store-contract.ts';
 
 const cluster = usePostgres();
 
@@ -21,40 +21,7 @@ async function replica(url: string, poolSize = 10): Promise<PostgresStore> {
 }
 const make = async () => replica(await cluster.current.freshDatabase());
 
-describe('postgres store: collection semantics (same checks as lowdb-store.test.ts)', () => {
-  it('put/get/insertIfAbsent/update/delete/list/count', async () => {
-    const s = await make();
-    const c = s.collection<{ v: number }>('things', { tier: 'hot' });
-    expect(await c.insertIfAbsent('a', { v: 1 })).toBe(true);
-    expect(await c.insertIfAbsent('a', { v: 2 })).toBe(false);
-    await c.put('b', { v: 3 });
-    expect(await c.update('a', (cur) => ({ v: (cur?.v ?? 0) + 10 }))).toEqual({ v: 11 });
-    expect(await c.list()).toEqual([{ v: 11 }, { v: 3 }]);
-    expect(await c.list({ newestFirst: true, limit: 1 })).toEqual([{ v: 3 }]);
-    expect(await c.delete('b')).toBe(true);
-    expect(await c.count()).toBe(1);
-    expect(await s.nextSequence('task')).toBe(1);
-    expect(await s.nextSequence('task')).toBe(2);
-    await s.close();
-  });
-  it('bulk retention keeps the newest maxItems', async () => {
-    const s = await make();
-    const c = s.collection<number>('deliveries', { tier: 'bulk', maxItems: 3 });
-    for (let i = 0; i < 5; i++) await c.put(`k${i}`, i);
-    expect(await c.list()).toEqual([2, 3, 4]);
-    await s.close();
-  });
-  it('task logs append and tail; audit lists newest first', async () => {
-    const s = await make();
-    await s.appendLog('7', ['a', 'b']);
-    await s.appendLog('7', ['c']);
-    expect(await s.readLog('7', { tail: 2 })).toEqual(['b', 'c']);
-    await s.audit({ at: 'x', actor: 'alice', platform: 'test', chat: 'c', command: '/a', outcome: 'ok' });
-    await s.audit({ at: 'y', actor: 'alice', platform: 'test', chat: 'c', command: '/b', outcome: 'ok' });
-    expect((await s.listAudit({ limit: 1 }))[0]?.command).toBe('/b');
-    await s.close();
-  });
-});
+storeContract('postgres', make);
 
 describe('postgres store: details of the spec', () => {
   it('put keeps a replaced key in place; update to undefined deletes; filtered lists page and limit', async () => {

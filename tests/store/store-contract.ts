@@ -1,0 +1,43 @@
+/**
+ * The Store contract every driver must meet (memory, lowdb, postgres): one suite, run by each driver's
+ * test file, so the drivers cannot drift apart.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/types.ts';
+
+export function storeContract(name: string, make: () => Promise<Store>): void {
+  describe(`${name} store: collection semantics`, () => {
+    it('put/get/insertIfAbsent/update/delete/list/count', async () => {
+      const s = await make();
+      const c = s.collection<{ v: number }>('things', { tier: 'hot' });
+      expect(await c.insertIfAbsent('a', { v: 1 })).toBe(true);
+      expect(await c.insertIfAbsent('a', { v: 2 })).toBe(false);
+      await c.put('b', { v: 3 });
+      expect(await c.update('a', (cur) => ({ v: (cur?.v ?? 0) + 10 }))).toEqual({ v: 11 });
+      expect(await c.list()).toEqual([{ v: 11 }, { v: 3 }]);
+      expect(await c.list({ newestFirst: true, limit: 1 })).toEqual([{ v: 3 }]);
+      expect(await c.delete('b')).toBe(true);
+      expect(await c.count()).toBe(1);
+      expect(await s.nextSequence('task')).toBe(1);
+      expect(await s.nextSequence('task')).toBe(2);
+      await s.close();
+    });
+    it('bulk retention keeps the newest maxItems', async () => {
+      const s = await make();
+      const c = s.collection<number>('deliveries', { tier: 'bulk', maxItems: 3 });
+      for (let i = 0; i < 5; i++) await c.put(`k${i}`, i);
+      expect(await c.list()).toEqual([2, 3, 4]);
+      await s.close();
+    });
+    it('task logs append and tail; audit lists newest first', async () => {
+      const s = await make();
+      await s.appendLog('7', ['a', 'b']);
+      await s.appendLog('7', ['c']);
+      expect(await s.readLog('7', { tail: 2 })).toEqual(['b', 'c']);
+      await s.audit({ at: 'x', actor: 'alice', platform: 'test', chat: 'c', command: '/a', outcome: 'ok' });
+      await s.audit({ at: 'y', actor: 'alice', platform: 'test', chat: 'c', command: '/b', outcome: 'ok' });
+      expect((await s.listAudit({ limit: 1 }))[0]?.command).toBe('/b');
+      await s.close();
+    });
+  });
+}
