@@ -100,6 +100,10 @@ function substitute(v: unknown, at: (string | number)[], env: NodeJS.ProcessEnv,
       }
       secrets.push(value);
       return value;
+    }).replace(/\$\{([^}]*)\}?/g, (m, name: string) => {
+      // A `${...}` left after substitution is a malformed reference, not a value to use literally.
+      problems.push({ path: at.join('.'), message: `"${m}" is not a valid environment reference`, hint: 'write ${UPPER_CASE_NAME} (letters, digits, underscores)' });
+      return m;
     });
   }
   if (Array.isArray(v)) return v.map((x, i) => substitute(x, [...at, i], env, problems, secrets));
@@ -141,8 +145,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
     case 'invalid_type':
       return {
         path: p,
-        message: issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${typeof issue.input}`,
-        hint: issue.input === undefined ? `add ${String(issue.path[issue.path.length - 1] ?? 'it')}: <${issue.expected}>` : undefined,
+        message: valueAt(issue.path) === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${typeof valueAt(issue.path)} ${JSON.stringify(valueAt(issue.path))}`,
+        hint: valueAt(issue.path) === undefined ? `add ${String(issue.path[issue.path.length - 1] ?? 'it')}: <${issue.expected}>` : `write a ${issue.expected}`,
       };
     case 'invalid_value':
       return { path: p, message: `"${String(valueAt(issue.path))}" is not valid`, hint: `write one of: ${issue.values.map(String).join(', ')}` };

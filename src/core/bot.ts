@@ -169,7 +169,7 @@ export class Bot {
     }
     let args: Record<string, unknown>;
     try {
-      args = this.opts.registry.buildArgs(spec, parsed);
+      args = this.opts.registry.buildArgs(spec, parsed, t);
     } catch (err) {
       if (err instanceof UsageProblem) {
         await audit(commandText, 'usage', err.message);

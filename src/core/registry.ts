@@ -55,7 +55,7 @@ export class CommandRegistry {
   }
 
   /** Map positionals to params, merge flags and pairs, validate. Throws UsageProblem. */
-  buildArgs(spec: CommandSpec, parsed: ParsedCommand): Record<string, unknown> {
+  buildArgs(spec: CommandSpec, parsed: ParsedCommand, t: (key: string, vars?: Record<string, string>) => string = defaultProblemText): Record<string, unknown> {
     const raw: Record<string, unknown> = { ...parsed.flags };
     const problems: string[] = [];
     const pos = [...parsed.positionals];
@@ -67,10 +67,10 @@ export class CommandRegistry {
       const v = pos.shift();
       if (v !== undefined) raw[p] = v;
     }
-    if (pos.length > 0) problems.push(`unexpected: ${pos.join(' ')}`);
+    if (pos.length > 0) problems.push(t('core.usage.unexpected', { words: pos.join(' ') }));
     if (Object.keys(parsed.pairs).length > 0) raw.pairs = parsed.pairs;
     const known = new Set([...Object.keys(spec.args.shape)]);
-    for (const k of Object.keys(parsed.flags)) if (!known.has(k)) problems.push(`unknown flag --${k}`);
+    for (const k of Object.keys(parsed.flags)) if (!known.has(k)) problems.push(t('core.usage.unknownFlag', { flag: k }));
     if (problems.length > 0) throw new UsageProblem(spec, problems);
     const r = spec.args.safeParse(raw);
     if (!r.success) {
@@ -78,14 +78,22 @@ export class CommandRegistry {
         spec,
         r.error.issues.map((i) => {
           const at = i.path.join('.');
-          if (i.code === 'invalid_type' && i.input === undefined) return `missing <${at}>`;
-          return at ? `<${at}>: ${i.message}` : i.message;
+          if (i.code === 'invalid_type' && raw[at] === undefined) return t('core.usage.missing', { name: at });
+          return at ? t('core.usage.invalid', { name: at, value: String(raw[at] ?? ''), reason: i.message }) : i.message;
         }),
       );
     }
     return r.data as Record<string, unknown>;
   }
 }
+
+const defaultProblemText = (key: string, vars: Record<string, string> = {}): string =>
+  ({
+    'core.usage.unexpected': `unexpected: ${vars.words}`,
+    'core.usage.unknownFlag': `unknown flag --${vars.flag}`,
+    'core.usage.missing': `missing <${vars.name}>`,
+    'core.usage.invalid': `<${vars.name}>: ${vars.reason}`,
+  })[key] ?? key;
 
 /** The usage line of a spec: `/deploy <product> <release> <env> [--dry-run]`. */
 export function usageLine(spec: CommandSpec): string {

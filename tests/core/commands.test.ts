@@ -85,3 +85,14 @@ describe('messages acknowledged but not answered before a crash', () => {
     expect(await t.say('/whoami', { id: 'crash-1', chat: 'c' })).toEqual([]);
   });
 });
+
+describe('usage problems speak the configured language', () => {
+  it('zh-CN by default: missing and unexpected arguments', async () => {
+    const t = await createTestBot({ yaml: 'chat: { console: false }\n' });
+    stop = t.stop;
+    const [out] = await t.say('/whoami extra');
+    expect(out).toContain('多余的参数：extra');
+    const [help] = await t.say('/help whoami');
+    expect(help).toContain('用法');
+  });
+});
