@@ -13,6 +13,7 @@
  */
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import type { MemoryCollection } from './memory-store.ts';
+import { SingleFlight } from './single-flight.ts';
 
 interface Line {
   k: string;
@@ -23,8 +24,7 @@ interface Line {
 
 export class JournalFile {
   private pending: string[] = [];
-  private flushing: Promise<void> | null = null;
-  private waiters: [() => void, (e: unknown) => void][] = [];
+  private readonly writer = new SingleFlight(() => this.appendPending());
   private lines = 0;
   collection?: MemoryCollection<unknown>;
 
@@ -66,29 +66,17 @@ export class JournalFile {
   record(key: string): Promise<void> {
     const e = this.collection?.entry(key);
     this.pending.push(JSON.stringify(e ? { k: key, v: e.value, t: e.insertedAt } : { k: key, d: 1 }) + '\n');
-    const p = new Promise<void>((res, rej) => this.waiters.push([res, rej]));
-    this.kick();
-    return p;
+    return this.writer.request();
   }
 
-  private kick(): void {
-    if (this.flushing) return;
-    this.flushing = (async () => {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0);
-        const ws = this.waiters.splice(0);
-        try {
-          await appendFile(this.file, batch.join(''));
-          this.lines += batch.length;
-          for (const [r] of ws) r();
-        } catch (e) {
-          for (const [, j] of ws) j(e);
-        }
-        const live = (await this.collection?.count()) ?? 0;
-        if (this.lines > 2 * live + 1000) await this.compact();
-      }
-      this.flushing = null;
-    })();
+  /** One append carries every line recorded since the last one; compact when the file has grown. */
+  private async appendPending(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    await appendFile(this.file, batch.join(''));
+    this.lines += batch.length;
+    const live = (await this.collection?.count()) ?? 0;
+    if (this.lines > 2 * live + 1000) await this.compact();
   }
 
   /** Rewrite the file with only the live entries (atomic against a crash: tmp + rename). */
@@ -100,7 +88,7 @@ export class JournalFile {
     this.lines = rows.length;
   }
 
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 }

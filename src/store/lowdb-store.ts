@@ -18,6 +18,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { JournalFile } from './journal-file.ts';
 import { MemoryCollection } from './memory-store.ts';
+import { SingleFlight } from './single-flight.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
 
 interface FileData {
@@ -28,9 +29,7 @@ interface FileData {
 /** One JSON file with a single-flight batched writer. */
 class BatchedFile {
   private readonly db: Low<FileData>;
-  private dirty = false;
-  private flushing: Promise<void> | null = null;
-  private waiters: [() => void, (e: unknown) => void][] = [];
+  private readonly writer = new SingleFlight(() => this.writeNow());
   readonly members = new Map<string, MemoryCollection<unknown>>();
   sequences: Record<string, number> = {};
   loaded: FileData = { collections: {}, sequences: {} };
@@ -47,34 +46,18 @@ class BatchedFile {
 
   /** Resolves once the current in-memory state (including the caller's change) is on disk. */
   flush(): Promise<void> {
-    this.dirty = true;
-    const p = new Promise<void>((res, rej) => this.waiters.push([res, rej]));
-    this.kick();
-    return p;
+    return this.writer.request();
   }
 
-  private kick(): void {
-    if (this.flushing) return;
-    this.flushing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        const ws = this.waiters.splice(0);
-        const collections: FileData['collections'] = {};
-        for (const [name, c] of this.members) collections[name] = c.dump();
-        this.db.data = { collections, sequences: this.sequences };
-        try {
-          await this.db.write();
-          for (const [r] of ws) r();
-        } catch (e) {
-          for (const [, j] of ws) j(e);
-        }
-      }
-      this.flushing = null;
-    })();
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  private async writeNow(): Promise<void> {
+    const collections: FileData['collections'] = {};
+    for (const [name, c] of this.members) collections[name] = c.dump();
+    this.db.data = { collections, sequences: this.sequences };
+    await this.db.write();
   }
 }
 

@@ -2,32 +2,12 @@
 import type { SentryAlertView } from '../../../cards/sentry-alert.ts';
 import type { Collection, Store } from '../../store/types.ts';
 
-export interface AlertState {
-  /** Issue id, or `metric:<ruleId>`. */
-  key: string;
-  kind: 'issue' | 'metric';
-  title: string;
-  level?: string;
-  shortId?: string;
-  project?: string;
-  environment?: string;
-  culprit?: string;
-  release?: string;
-  rule?: string;
-  description?: string;
-  url?: string;
-  userCount?: number;
-  firstSeen?: string;
-  lastSeen?: string;
+/** The card's fields (cards/sentry-alert.ts), plus routing, posting and escalation bookkeeping. */
+export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations'> {
   product?: string;
   paging: boolean;
   chats: string[];
   owners: string[];
-  /** Alert events opsbot received for this card (exact, folded). */
-  count: number;
-  status: 'open' | 'acked' | 'resolved' | 'ignored';
-  statusBy?: string;
-  assignedTo?: string;
   history: string[];
   /** chat → ms of the first post there. */
   posted: Record<string, number>;
