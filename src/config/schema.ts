@@ -79,6 +79,8 @@ export const configSchema = z.strictObject({
       dataDir: z.string().default('data'),
       url: z.string().optional(),
       deliveriesRetention: z.number().int().positive().default(5000),
+      /** postgres: task lease; a replica that dies is noticed (its deploy announced interrupted) within about this long. */
+      leaseSeconds: z.number().min(1).max(600).default(15),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),

@@ -10,8 +10,9 @@ import type { DeployConfig } from './config.ts';
 import type { Engine, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
 import type { DeployModel } from './model.ts';
 import type { ProgressThrottle } from './progress.ts';
+import type { DeployQueue } from './queue.ts';
 import type { ReleaseRegistry } from './releases.ts';
-import { byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
+import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
 
 /** Log lines kept per task; beyond that only a truncation marker. */
 const MAX_LOG_LINES = 50_000;
@@ -23,6 +24,9 @@ interface Active {
   timer?: NodeJS.Timeout;
   timedOut: boolean;
   detached: boolean;
+  /** Resolves when the run has finished or was detached (the queue's claim ends then). */
+  ended: Promise<void>;
+  end(): void;
 }
 
 export interface RunnerDeps {
@@ -36,7 +40,12 @@ export interface RunnerDeps {
   log: Logger;
   clock: () => number;
   config: DeployConfig;
+  /** Several replicas (postgres): the shared queue schedules instead of pickRunnable (queue.ts). */
+  queue?: DeployQueue;
 }
+
+/** How often a replica running a task looks for a cancel asked on another replica. */
+const CANCEL_POLL_MS = 1000;
 
 export class TaskRunner {
   private readonly active = new Map<string, Active>();
@@ -54,6 +63,10 @@ export class TaskRunner {
 
   /** Start whatever may start now. Serialized: two pumps never race for the same slot. */
   pump(): Promise<void> {
+    if (this.d.queue) {
+      this.d.queue.wake();
+      return Promise.resolve();
+    }
     this.pumping = this.pumping.then(() => this.pumpOnce()).catch((err) => this.d.log.error({ err }, 'deploy: pump failed'));
     return this.pumping;
   }
@@ -66,10 +79,11 @@ export class TaskRunner {
     for (const task of pickRunnable(waiting, running, this.d.config.concurrency)) await this.start(task);
   }
 
-  private async start(task: DeployTask): Promise<void> {
+  private async start(task: DeployTask): Promise<Active | undefined> {
     const now = this.d.clock();
-    const t = await this.d.repo.patch(task.id, () => ({ state: 'running', startedAt: now }));
-    if (!t) return;
+    // Only a task still waiting starts (a cancel on another replica may have won the race).
+    const t = await this.d.repo.patch(task.id, (cur) => (cur.state === 'waiting' ? { state: 'running', startedAt: now } : {}));
+    if (!t || t.state !== 'running' || t.startedAt !== now) return undefined;
     await this.d.progress.force(t.id);
     let run: EngineRun;
     try {
@@ -77,14 +91,16 @@ export class TaskRunner {
       run = this.d.engines[t.engine].start(this.context(t));
     } catch (err) {
       await this.finish(t.id, { outcome: 'failed', reason: (err as Error).message });
-      return;
+      return undefined;
     }
-    this.follow(t, run, this.timeoutMs(t));
+    return this.follow(t, run, this.timeoutMs(t));
   }
 
   /** Track a started (or re-attached) run until it ends. */
-  private follow(task: DeployTask, run: EngineRun, timeoutMs: number): void {
-    const a: Active = { run, timedOut: false, detached: false };
+  private follow(task: DeployTask, run: EngineRun, timeoutMs: number): Active {
+    let end = () => {};
+    const ended = new Promise<void>((r) => (end = r));
+    const a: Active = { run, timedOut: false, detached: false, ended, end };
     a.timer = setTimeout(() => {
       a.timedOut = true;
       this.appendLog(task.id, [`${new Date(this.d.clock()).toISOString()} timeout after ${Math.round(timeoutMs / 1000)}s: cancelling`]);
@@ -96,6 +112,7 @@ export class TaskRunner {
       (r) => this.finish(task.id, r, a),
       (err: Error) => this.finish(task.id, { outcome: 'failed', reason: err.message }, a),
     );
+    return a;
   }
 
   private context(task: DeployTask): EngineContext {
@@ -159,7 +176,16 @@ export class TaskRunner {
   }
 
   private async finish(id: string, r: EngineResult, a?: Active): Promise<void> {
-    if (a?.detached) return;
+    if (a?.detached) return a.end();
+    try {
+      await this.record(id, r, a);
+    } finally {
+      a?.end();
+    }
+    void this.pump();
+  }
+
+  private async record(id: string, r: EngineResult, a?: Active): Promise<void> {
     if (a?.timer) clearTimeout(a.timer);
     this.active.delete(id);
     const state: TaskState = a?.timedOut ? 'failed' : r.outcome;
@@ -184,7 +210,6 @@ export class TaskRunner {
     // Not awaited: listeners (Sentry deploy sync …) must not hold up the next task.
     if (t) void this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
     this.d.log.info({ taskId: id, state, reason }, 'deploy: task finished');
-    void this.pump();
   }
 
   /** Cancel: a waiting task ends at once; a running one when its engine has stopped. */
@@ -193,6 +218,7 @@ export class TaskRunner {
       const t = await this.d.repo.patch(task.id, (cur) =>
         cur.state === 'waiting' ? { state: 'cancelled', cancelledBy: by, finishedAt: this.d.clock() } : {},
       );
+      await this.d.queue?.withdraw(task.id);
       await this.d.progress.force(task.id);
       this.d.progress.done(task.id);
       void this.pump();
@@ -201,20 +227,90 @@ export class TaskRunner {
     const a = this.active.get(task.id);
     const t = await this.d.repo.patch(task.id, () => ({ cancelledBy: by }));
     if (a) a.run.cancel();
-    else await this.finish(task.id, { outcome: 'cancelled', reason: 'not running here' });
+    // Several replicas: the one running it sees cancelledBy within CANCEL_POLL_MS (runClaimed).
+    else if (!this.d.queue) await this.finish(task.id, { outcome: 'cancelled', reason: 'not running here' });
     return t;
+  }
+
+  /** Queue mode: run a task this replica claimed, until it ends (DeployQueueHandlers.run). */
+  async runClaimed(taskId: string, signal: AbortSignal): Promise<void> {
+    const task = await this.d.repo.get(taskId);
+    if (!task || isTerminal(task.state) || this.stopped) return;
+    let a: Active | undefined;
+    if (task.state === 'running') {
+      // A replica claimed it before and stopped or died: re-attach (a GitLab pipeline) or announce.
+      const run = this.resumeRun(task);
+      if (!run) return this.interrupt(task.id, 'replica lost', 'the replica running this task stopped');
+      a = this.follow(task, run, this.timeoutMs(task) - (this.d.clock() - (task.startedAt ?? task.createdAt)));
+      await this.d.progress.force(task.id);
+    } else {
+      a = await this.start(task);
+    }
+    if (!a) return;
+    const active = a;
+    const onAbort = () => {
+      if (this.stopped || active.detached) return; // stop() handles it
+      // The lease is lost: another replica may already have announced the task; stop the run here.
+      active.detached = true;
+      active.run.cancel();
+      void this.interrupt(taskId, 'lease lost', 'this replica lost its claim on the task').finally(() => active.end());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const watch = setInterval(() => {
+      void this.d.repo.get(taskId).then((t) => {
+        if (t?.cancelledBy && this.active.get(taskId) === active) active.run.cancel();
+      }, () => {});
+    }, CANCEL_POLL_MS);
+    watch.unref();
+    try {
+      await active.ended;
+    } finally {
+      clearInterval(watch);
+      signal.removeEventListener('abort', onAbort);
+    }
+    // Detached at shutdown (GitLab): hand the claim back so the next replica re-attaches.
+    const after = await this.d.repo.get(taskId);
+    if (after?.state === 'running' && active.detached && this.stopped) throw new Error('detached at shutdown');
+  }
+
+  /** Marks a task interrupted (unless it already ended) and shows it; never re-runs it. */
+  async interrupt(taskId: string, reason: string, line: string): Promise<void> {
+    const now = this.d.clock();
+    const before = await this.d.repo.get(taskId);
+    if (!before || isTerminal(before.state)) return;
+    // The log is complete before the task shows its final state (as in finish()).
+    await this.appendLog(taskId, [`${new Date(now).toISOString()} interrupted: ${line}`]);
+    await this.flushLog(taskId);
+    const t = await this.d.repo.patch(taskId, (cur) => (isTerminal(cur.state) ? {} : { state: 'interrupted', reason, finishedAt: now }));
+    if (!t || t.finishedAt !== now) return;
+    await this.d.progress.force(taskId);
+    this.d.progress.done(taskId);
+    void this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
+    this.d.log.warn({ taskId, reason }, 'deploy: task interrupted');
+  }
+
+  private resumeRun(task: DeployTask): EngineRun | undefined {
+    try {
+      return this.d.engines[task.engine].resume?.(this.context(task));
+    } catch (err) {
+      this.d.log.warn({ err, taskId: task.id }, 'deploy: resume failed');
+      return undefined;
+    }
   }
 
   /** After a restart: re-attach or interrupt what was running; re-queue what was waiting. */
   async recover(): Promise<void> {
+    const queue = this.d.queue;
+    if (queue) {
+      // Running tasks may belong to live replicas: the queue's leases decide. Waiting ones are
+      // re-submitted (idempotent) in case a replica stopped between storing a task and queueing it.
+      for (const t of (await this.d.repo.list((x) => x.state === 'waiting')).sort(byId)) await queue.submit(t, awaitingApproval(t));
+      queue.start({ run: (id, signal) => this.runClaimed(id, signal), interrupted: (id) => this.interrupt(id, 'replica lost', 'the replica running this task died') });
+      return;
+    }
     const running = (await this.d.repo.list((t) => t.state === 'running')).sort(byId);
     for (const task of running) {
-      let run: EngineRun | undefined;
-      try {
-        run = this.d.engines[task.engine].resume?.(this.context(task));
-      } catch (err) {
-        this.d.log.warn({ err, taskId: task.id }, 'deploy: resume failed');
-      }
+      const run = this.resumeRun(task);
       if (run) {
         const elapsed = this.d.clock() - (task.startedAt ?? task.createdAt);
         this.follow(task, run, this.timeoutMs(task) - elapsed);
@@ -250,8 +346,10 @@ export class TaskRunner {
       } else {
         a.run.detach?.();
       }
+      a.end();
     }
     for (const id of [...this.logChains.keys()]) await this.flushLog(id);
+    await this.d.queue?.stop();
     this.d.progress.stop();
   }
 

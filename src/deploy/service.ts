@@ -17,7 +17,8 @@ import { computeChanges, type DeployPlan, type ProductStatus } from './plan.ts';
 import { ProgressThrottle } from './progress.ts';
 import { ReleaseRegistry } from './releases.ts';
 import { TaskRunner } from './runner.ts';
-import { isTerminal, laneOf, TaskRepo, type DeployTask } from './tasks.ts';
+import type { DeployQueue } from './queue.ts';
+import { awaitingApproval, isTerminal, laneOf, TaskRepo, type DeployTask } from './tasks.ts';
 import './messages.ts';
 
 export interface TaskRequest {
@@ -67,6 +68,8 @@ export interface DeployServiceOptions {
   gitlab?: GitlabPipelineApi;
   /** Replace engines (tests). */
   engines?: Partial<Record<DeployTask['engine'], Engine>>;
+  /** Several replicas on one database: the shared queue schedules the tasks (queue.ts). */
+  queue?: DeployQueue;
 }
 
 function readConfig(services: Services, given?: Partial<DeployConfig>): DeployConfig {
@@ -112,7 +115,10 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
   const progress = new ProgressThrottle(config.progressThrottleMs, services.clock, sendCard, (err) =>
     services.log.warn({ err }, 'deploy: progress card failed'),
   );
-  const runner = new TaskRunner({ repo, store: services.store, model, releases, engines, progress, events: services.events, log: services.log, clock: services.clock, config });
+  const runner = new TaskRunner({
+    repo, store: services.store, model, releases, engines, progress, events: services.events, log: services.log, clock: services.clock, config,
+    ...(opts.queue ? { queue: opts.queue } : {}),
+  });
 
   async function create(req: TaskRequest, release: string, kind: DeployTask['kind']) {
     if (runner.stopping) throw new UserFacingError('E_CONFLICT', tr('deploy.error.stopping'));
@@ -134,6 +140,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
       ...(env.approvers?.length ? { approval: { approvers: env.approvers } } : {}),
     });
     if (res.created) {
+      await opts.queue?.submit(res.task, awaitingApproval(res.task));
       if (req.message.platform) replyTo.set(res.task.id, req.message as IncomingMessage);
       await progress.force(res.task.id);
       void runner.pump();
@@ -185,6 +192,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
         throw new UserFacingError('E_PERMISSION', tr('deploy.error.notApprover', { approvers: task.approval.approvers.join(', ') }));
       }
       const t = await repo.patch(task.id, (cur) => ({ approval: { approvers: cur.approval?.approvers ?? [], approvedBy: by.name } }));
+      await opts.queue?.release(task.id);
       await progress.force(task.id);
       void runner.pump();
       return t ?? task;

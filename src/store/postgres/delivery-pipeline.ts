@@ -21,10 +21,10 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   constructor(
     private readonly pg: PostgresStore,
     log: Logger,
-    options: { concurrency?: number; retention?: number } = {},
+    options: { concurrency?: number; retention?: number; leaseMs?: number } = {},
   ) {
     super(pg, log, options);
-    this.taskQueue = new PgTaskQueue(pg.pool, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+    this.taskQueue = new PgTaskQueue(pg.pool, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, options.leaseMs);
   }
 
   override async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {

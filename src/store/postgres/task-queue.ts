@@ -157,7 +157,9 @@ export class PgTaskQueue {
    * attempts are used up. Idempotent; run it from every replica every few seconds. Returns the rows
    * it changed, so the caller can announce interrupted deploys.
    */
-  async reap(): Promise<{ requeued: TaskRow[]; interrupted: TaskRow[] }> {
+  async reap(kinds?: string[]): Promise<{ requeued: TaskRow[]; interrupted: TaskRow[] }> {
+    // Per kind: each kind's worker announces its own interrupted tasks (a webhook worker must not
+    // swallow an interrupted deploy).
     const r = await this.pool.query<DbRow>(
       `UPDATE task_queue SET
          state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -165,8 +167,9 @@ export class PgTaskQueue {
          run_at = now() + make_interval(secs => least(300, 2 ^ attempts) * (0.5 + random() / 2)),
          last_error = CASE WHEN attempts >= max_attempts THEN 'interrupted: lease expired' ELSE 'lease expired' END,
          lease_owner = NULL, lease_until = NULL
-       WHERE state = 'running' AND lease_until < now()
+       WHERE state = 'running' AND lease_until < now() AND ($1::text[] IS NULL OR kind = ANY($1))
        RETURNING *`,
+      [kinds ?? null],
     );
     const rows = r.rows.map(toTask);
     return { requeued: rows.filter((t) => t.state === 'queued'), interrupted: rows.filter((t) => t.state === 'failed') };
@@ -178,6 +181,12 @@ export class PgTaskQueue {
       `UPDATE task_queue SET state = 'cancelled', finished_at = now() WHERE dedupe_key = $1 AND state = 'queued'`,
       [dedupeKey],
     );
+    return r.rowCount === 1;
+  }
+
+  /** Lets a queued task run now (a held task: a deploy that waited for its approval). */
+  async release(dedupeKey: string): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE task_queue SET run_at = now() WHERE dedupe_key = $1 AND state = 'queued'`, [dedupeKey]);
     return r.rowCount === 1;
   }
 

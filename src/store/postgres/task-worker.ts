@@ -86,7 +86,7 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
   async function reaper(): Promise<void> {
     while (!stopped && reapMs > 0) {
       try {
-        const { interrupted, requeued } = await queue.reap();
+        const { interrupted, requeued } = await queue.reap(opts.kinds);
         if (requeued.length) log.warn({ ids: requeued.map((t) => t.id) }, 'task: expired leases requeued');
         for (const t of interrupted) {
           log.error({ taskId: t.id, kind: t.kind }, 'task: interrupted (its worker died)');
