@@ -61,7 +61,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const bot = new Bot({ services, registry, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000 });
   const deliveries =
     store instanceof PostgresStore
-      ? new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention })
+      ? new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention, leaseMs: config.storage.leaseSeconds * 1000 })
       : new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention });
   const metrics = createMetrics();
   let state: Opsbot['state'] = 'starting';

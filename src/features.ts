@@ -15,6 +15,8 @@ import { createGitlabApi } from './integrations/gitlab-api.ts';
 import { setupGitlab } from './sources/gitlab/index.ts';
 import { createSentry } from './sources/sentry/index.ts';
 import type { Store } from './store/types.ts';
+import { PostgresStore } from './store/postgres-store.ts';
+import { PgDeployQueue } from './store/postgres/deploy-queue.ts';
 import { Gauge } from 'prom-client';
 import type { Metrics } from './server/metrics.ts';
 
@@ -73,7 +75,12 @@ export async function setupFeatures(deps: FeatureDeps): Promise<Features> {
     stoppers.push(async () => sentry.stop());
   }
 
-  const deploys = createDeployService(services, gitlabApi ? { gitlab: gitlabApi } : {});
+  // Several replicas on one database: deploys are scheduled through the shared task queue.
+  const deployQueue =
+    store instanceof PostgresStore
+      ? new PgDeployQueue(store, log.child({ feature: 'deploy' }), { concurrency: config.deploy.concurrency, leaseMs: config.storage.leaseSeconds * 1000 })
+      : undefined;
+  const deploys = createDeployService(services, { ...(gitlabApi ? { gitlab: gitlabApi } : {}), ...(deployQueue ? { queue: deployQueue } : {}) });
   services.deploys = deploys;
   starters.push(() => deploys.recover());
   stoppers.push(() => deploys.stop());
