@@ -10,6 +10,7 @@ import type { Config } from './config/schema.ts';
 import type { DeliveryPipeline } from './core/deliveries.ts';
 import type { IncomingMessage } from './core/message.ts';
 import type { Services } from './core/services.ts';
+import { StoreTimers, type Timers } from './core/timers.ts';
 import { createDeployService } from './deploy/service.ts';
 import { createGitlabApi } from './integrations/gitlab-api.ts';
 import { setupGitlab } from './sources/gitlab/index.ts';
@@ -17,6 +18,7 @@ import { createSentry } from './sources/sentry/index.ts';
 import type { Store } from './store/types.ts';
 import { PostgresStore } from './store/postgres-store.ts';
 import { PgDeployQueue } from './store/postgres/deploy-queue.ts';
+import { PgTimers } from './store/postgres/timers.ts';
 import { Gauge } from 'prom-client';
 import type { Metrics } from './server/metrics.ts';
 
@@ -43,6 +45,14 @@ export async function setupFeatures(deps: FeatureDeps): Promise<Features> {
   const routes: WebhookRoute[] = [];
   const starters: (() => Promise<void>)[] = [];
   const stoppers: (() => Promise<void>)[] = [];
+
+  // Durable timers (escalation): exactly once across replicas on PostgreSQL (issue 9 §3). Started after
+  // every feature registered its handlers; stopped first, so no handler runs into a closing store.
+  const timerLog = log.child({ part: 'timers' });
+  const timers: Timers = store instanceof PostgresStore ? new PgTimers({ pool: store.pool, log: timerLog }) : new StoreTimers({ store, log: timerLog, clock: services.clock });
+  services.timers = timers;
+  starters.push(() => timers.start());
+  stoppers.push(() => timers.stop());
 
   if (config.chat.dingtalk) {
     const dingtalk = createDingtalkAdapter({ config: config.chat.dingtalk, onMessage, log: log.child({ platform: 'dingtalk' }), store });

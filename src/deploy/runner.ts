@@ -12,12 +12,9 @@ import type { DeployModel } from './model.ts';
 import type { ProgressThrottle } from './progress.ts';
 import type { DeployQueue } from './queue.ts';
 import type { ReleaseRegistry } from './releases.ts';
+import { TaskLogWriter } from './task-log.ts';
 import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
 
-/** Log lines kept per task; beyond that only a truncation marker. */
-const MAX_LOG_LINES = 50_000;
-/** How long log lines are gathered before one store write. */
-const LOG_BATCH_MS = 50;
 
 interface Active {
   run: EngineRun;
@@ -49,13 +46,22 @@ const CANCEL_POLL_MS = 1000;
 
 export class TaskRunner {
   private readonly active = new Map<string, Active>();
-  private readonly logChains = new Map<string, Promise<void>>();
-  private readonly logBuffers = new Map<string, string[]>();
-  private readonly logCounts = new Map<string, number>();
+  private readonly logs: TaskLogWriter;
   private pumping: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly d: RunnerDeps) {}
+  constructor(private readonly d: RunnerDeps) {
+    this.logs = new TaskLogWriter(d.store, d.log);
+  }
+
+  /** Appends lines to the task's log (batched; see TaskLogWriter). */
+  appendLog(taskId: string, lines: string[]): Promise<void> {
+    return this.logs.append(taskId, lines);
+  }
+
+  private flushLog(taskId: string): Promise<void> {
+    return this.logs.flush(taskId);
+  }
 
   get stopping(): boolean {
     return this.stopped;
@@ -138,43 +144,6 @@ export class TaskRunner {
     return (env.timeoutSeconds ?? this.d.config.defaultTimeoutSeconds) * 1000;
   }
 
-  /**
-   * Lines are buffered briefly and written in batches (a chatty script must not cost one store write
-   * per line), chained per task so they stay in order, and capped per task.
-   */
-  appendLog(taskId: string, lines: string[]): Promise<void> {
-    const count = (this.logCounts.get(taskId) ?? 0) + lines.length;
-    this.logCounts.set(taskId, count);
-    const over = count - MAX_LOG_LINES;
-    if (over >= lines.length) return this.logChains.get(taskId) ?? Promise.resolve();
-    const keep = over > 0 ? [...lines.slice(0, lines.length - over), '… (log truncated)'] : lines;
-    const buf = this.logBuffers.get(taskId);
-    if (buf) {
-      buf.push(...keep);
-      return this.logChains.get(taskId) ?? Promise.resolve();
-    }
-    this.logBuffers.set(taskId, [...keep]);
-    const next = (this.logChains.get(taskId) ?? Promise.resolve())
-      .then(() => new Promise((r) => setTimeout(r, LOG_BATCH_MS)))
-      .then(() => {
-        const batch = this.logBuffers.get(taskId) ?? [];
-        this.logBuffers.delete(taskId);
-        return batch.length ? this.d.store.appendLog(taskId, batch) : undefined;
-      })
-      .catch((err) => this.d.log.warn({ err, taskId }, 'deploy: appendLog failed'));
-    this.logChains.set(taskId, next);
-    return next;
-  }
-
-  /** Wait until every buffered line of the task is stored. */
-  private async flushLog(taskId: string): Promise<void> {
-    while (this.logChains.has(taskId)) {
-      const c = this.logChains.get(taskId);
-      await c;
-      if (this.logChains.get(taskId) === c) this.logChains.delete(taskId);
-    }
-  }
-
   private async finish(id: string, r: EngineResult, a?: Active): Promise<void> {
     if (a?.detached) return a.end();
     try {
@@ -192,7 +161,7 @@ export class TaskRunner {
     const reason = a?.timedOut ? 'timeout' : r.reason;
     // The log is complete before the task shows a final state.
     await this.flushLog(id);
-    this.logCounts.delete(id);
+    this.logs.forget(id);
     const now = this.d.clock();
     const t = await this.d.repo.patch(id, () => ({ state, finishedAt: now, ...(reason ? { reason } : {}) }));
     if (t && state === 'succeeded') {
@@ -348,7 +317,7 @@ export class TaskRunner {
       }
       a.end();
     }
-    for (const id of [...this.logChains.keys()]) await this.flushLog(id);
+    await this.logs.flushAll();
     await this.d.queue?.stop();
     this.d.progress.stop();
   }

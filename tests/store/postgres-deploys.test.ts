@@ -27,7 +27,7 @@ const products: ProductsConfig = {
 };
 
 /** Records every start/end across all replicas of the test (they share this process). */
-class TraceEngine implements Engine {
+class TraceEngine {
   readonly events: { at: number; kind: 'start' | 'end'; env: string; id: string; replica: string }[] = [];
   readonly open = new Map<string, { finish: (r: EngineResult) => void; ctx: EngineContext }>();
   constructor(private readonly autoFinishMs?: () => number) {}

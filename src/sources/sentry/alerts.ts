@@ -1,8 +1,10 @@
 /**
  * The alert engine: one card per issue (or metric rule) per chat, updated in place with exact counts;
  * per-chat budget (new cards first, then refreshes at most every `refreshSeconds`), overflow folded into
- * a digest card; escalation of unacknowledged paging alerts from persisted state (issue 7 §3, §5, §6).
- * Time comes from the injected clock and `tick()` (a timer in production, the test in tests).
+ * a digest card; escalation of unacknowledged paging alerts through durable Timers (issue 7 §3, §5, §6;
+ * issue 9 §3: a `Timers` timer per level fires on exactly one replica, escalation.ts).
+ * Time comes from the injected clock; `tick()` (a timer in production, the test in tests) flushes the
+ * folded refreshes and digests of this process's lanes.
  */
 import type { Logger } from 'pino';
 import { sentryAlertCard, sentryDigestCard, sentryEscalationCard } from '../../../cards/sentry-alert.ts';
@@ -10,8 +12,10 @@ import type { Config } from '../../config/schema.ts';
 import { t as translate, type Locale } from '../../core/i18n.ts';
 import { cardReply } from '../../core/message.ts';
 import type { Outbox } from '../../core/services.ts';
+import type { Timers } from '../../core/timers.ts';
 import type { Collection, Store } from '../../store/types.ts';
 import type { SentryConfig } from './config.ts';
+import { asEscalationPayload, EscalationScheduler, escalationKey, ESCALATION_TIMER, isDue, startCycle, type EscalationPayload } from './escalation.ts';
 import { isOwnActor, type SentryEventPayload } from './map.ts';
 import './messages.ts';
 import { newLane, pruneLane, type Lane } from './lanes.ts';
@@ -26,6 +30,8 @@ export interface AlertsDeps {
   log: Logger;
   locale: Locale;
   clock: () => number;
+  /** Escalation timers (services.timers): exactly once across replicas on PostgreSQL. */
+  timers: Timers;
   /**
    * What opsbot last deployed to a product's environment (services.deploys.releases.current), read at
    * render time. When given, Rollback is offered only for an environment opsbot deployed, and only if
@@ -37,9 +43,12 @@ export interface AlertsDeps {
 
 /** Alert states untouched this long are forgotten (a new event starts a fresh card). */
 export const STATE_RETENTION_MS = 14 * 24 * 3_600_000;
+/** An escalation over the chat budget is tried again this much later (was: the next tick). */
+const OVER_BUDGET_RETRY_MS = 5_000;
 
 export class SentryAlerts {
   readonly states: Collection<AlertState>;
+  private readonly esc: EscalationScheduler;
   private readonly lanes = new Map<string, Lane>();
   private readonly warned = new Set<string>();
   private readonly tr: (key: string, vars?: Record<string, string | number>) => string;
@@ -47,6 +56,12 @@ export class SentryAlerts {
   constructor(private readonly deps: AlertsDeps) {
     this.states = alertCollection(deps.store);
     this.tr = (key, vars) => translate(deps.locale, key, vars);
+    this.esc = new EscalationScheduler(deps.timers, this.states);
+    deps.timers.on(ESCALATION_TIMER, async (payload) => {
+      const p = asEscalationPayload(payload);
+      if (p) await this.escalate(p);
+      else deps.log.warn({ payload }, 'sentry: malformed escalation timer ignored');
+    });
   }
 
   /** An alert fired: event_alert, legacy plugin, issue.created, metric critical/warning. */
@@ -85,7 +100,9 @@ export class SentryAlerts {
     }
     const createdOnly = p.resource === 'issue';
     let replayed = false;
+    let before: AlertState | undefined;
     const s = await this.states.update(key, (cur) => {
+      before = cur;
       if (deliveryId && cur?.recentDeliveries?.includes(deliveryId)) {
         replayed = true;
         return cur;
@@ -118,13 +135,15 @@ export class SentryAlerts {
       if (route.escalateAfterMinutes) next.escalateAfterMinutes = route.escalateAfterMinutes;
       else delete next.escalateAfterMinutes;
       if (next.paging && next.status === 'open' && next.escalateAt === undefined && next.escalateAfterMinutes && !echo) {
-        next.escalateAt = now + next.escalateAfterMinutes * 60_000;
+        startCycle(next, now, next.escalateAfterMinutes);
       }
       next.updatedAt = now;
       if (deliveryId) next.recentDeliveries = [...(cur?.recentDeliveries ?? []), deliveryId].slice(-50);
       return next;
     });
-    if (!s || replayed) return;
+    if (!s) return;
+    await this.esc.sync(before, s);
+    if (replayed) return;
     for (const chat of s.chats) {
       const lane = this.lane(chat);
       const known = s.posted[chat] !== undefined || lane.lastSent.has(key) || lane.digestOf.has(key) || lane.pendingNew.has(key);
@@ -142,18 +161,21 @@ export class SentryAlerts {
   async change(key: string, fn: (s: AlertState) => void): Promise<AlertState | undefined> {
     const now = this.deps.clock();
     let visible = false;
+    let before: AlertState | undefined;
     const s = await this.states.update(key, (cur) => {
+      before = cur;
       if (!cur) return undefined;
       const next: AlertState = { ...cur, history: [...cur.history], posted: { ...cur.posted } };
       fn(next);
       if (next.status !== 'open') delete next.escalateAt;
-      else if (next.escalateAt === undefined && next.paging && next.escalateAfterMinutes) next.escalateAt = now + next.escalateAfterMinutes * 60_000;
+      else if (next.escalateAt === undefined && next.paging && next.escalateAfterMinutes) startCycle(next, now, next.escalateAfterMinutes);
       next.history = next.history.slice(-5);
       // An echo of our own action usually changes nothing on the card: then spend no message on it.
       visible = JSON.stringify(toView(next)) !== JSON.stringify(toView(cur));
       next.updatedAt = now;
       return next;
     });
+    if (s) await this.esc.sync(before, s);
     if (!s || !visible) return s;
     for (const chat of Object.keys(s.posted)) {
       this.markDirty(this.lane(chat), key, true);
@@ -162,10 +184,10 @@ export class SentryAlerts {
     return s;
   }
 
-  /** Timers: flush folded refreshes and digests, and escalate overdue alerts. */
+  /** Flush folded refreshes and digests (this process's lanes); escalation runs on Timers. */
   async tick(): Promise<void> {
+    await this.esc.resumeOnce();
     for (const chat of [...this.lanes.keys()]) await this.pump(chat);
-    await this.escalate();
     await this.housekeep();
   }
 
@@ -272,27 +294,41 @@ export class SentryAlerts {
     await this.deps.outbox.send({ to: chat, reply: cardReply(sentryDigestCard(items, this.tr)), cardKey: digestKey });
   }
 
-  private async escalate(): Promise<void> {
+  /**
+   * The escalation timer fired (on exactly one replica). Re-checks the alert (acked, resolved, re-opened
+   * or already escalated: nothing to do), claims the level with a compare-and-set under the state's row
+   * lock (so even two firings cannot both send), then sends the escalation card. The state change
+   * schedules the next level (EscalationScheduler.sync). Outbox.send does not throw (it logs), so no rollback.
+   */
+  private async escalate(p: EscalationPayload): Promise<void> {
     const { sentry, config, clock } = this.deps;
-    const now = clock();
-    const due = await this.states.list({ filter: (s) => s.status === 'open' && s.paging && s.escalateAt !== undefined && s.escalateAt <= now });
-    for (const s of due) {
-      const n = s.escalations + 1;
-      const targets = sentry.escalation?.to ? [sentry.escalation.to] : s.chats;
-      const people = [...s.owners, ...(s.escalationChain ?? sentry.escalation?.chain ?? []).slice(0, n)];
-      if (targets.some((c) => this.room(this.lane(c)) <= 0)) continue; // over budget: next tick
-      const minutes = s.escalateAfterMinutes ?? 0;
-      const view = toView({ ...s, escalations: n }, await this.rollbackFor(s));
-      for (const chat of targets) {
-        const cardKey = `sentry:escalation:${s.key}:${n}`;
-        this.reserve(this.lane(chat), cardKey);
-        const mentions = mentionsFor(config, chat, people);
-        await this.deps.outbox.send({ to: chat, reply: cardReply(sentryEscalationCard(view, minutes, this.tr)), cardKey, ...(mentions.length ? { mentions } : {}) });
-      }
-      await this.change(s.key, (x) => {
-        x.escalations = n;
-        x.escalateAt = now + minutes * 60_000;
-      });
+    const s = await this.states.get(p.alertKey);
+    if (!isDue(s, p)) return;
+    const n = p.level;
+    const targets = sentry.escalation?.to ? [sentry.escalation.to] : s.chats;
+    if (targets.some((c) => this.room(this.lane(c)) <= 0)) {
+      // Over budget: a new one-shot timer a little later (deterministic key: a retried handler re-uses it).
+      const d: EscalationPayload = { ...p, deferrals: (p.deferrals ?? 0) + 1 };
+      await this.deps.timers.schedule({ kind: ESCALATION_TIMER, key: escalationKey(d), at: clock() + OVER_BUDGET_RETRY_MS, payload: d });
+      return;
+    }
+    const minutes = s.escalateAfterMinutes ?? 0;
+    const people = [...s.owners, ...(s.escalationChain ?? sentry.escalation?.chain ?? []).slice(0, n)];
+    const cardKey = `sentry:escalation:${s.key}:${n}`;
+    // Reserve before the state change: its card refresh must not take the escalation's slot.
+    for (const chat of targets) this.reserve(this.lane(chat), cardKey);
+    let won = false;
+    await this.change(s.key, (x) => {
+      if (!isDue(x, p)) return;
+      won = true;
+      x.escalations = n;
+      x.escalateAt = clock() + minutes * 60_000;
+    });
+    if (!won) return;
+    const view = toView({ ...s, escalations: n }, await this.rollbackFor(s));
+    for (const chat of targets) {
+      const mentions = mentionsFor(config, chat, people);
+      await this.deps.outbox.send({ to: chat, reply: cardReply(sentryEscalationCard(view, minutes, this.tr)), cardKey, ...(mentions.length ? { mentions } : {}) });
     }
   }
 }

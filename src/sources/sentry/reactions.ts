@@ -5,23 +5,31 @@
 import type { Deliveries } from '../../core/deliveries.ts';
 import type { EventBus, DomainEvent } from '../../core/events.ts';
 import type { Services } from '../../core/services.ts';
+import { StoreTimers, type Timers } from '../../core/timers.ts';
 import { SentryAlerts } from './alerts.ts';
 import type { SentryConfig } from './config.ts';
 import { isOwnActor, mapSentryDelivery, type SentryEventPayload } from './map.ts';
 import { SENTRY_SOURCE } from './routes.ts';
 
-export type SentryServices = Pick<Services, 'config' | 'store' | 'events' | 'outbox' | 'log' | 'locale' | 'clock'>;
+export type SentryServices = Pick<Services, 'config' | 'store' | 'events' | 'outbox' | 'log' | 'locale' | 'clock' | 'timers'>;
 
 export interface SentryReactionsDeps {
   sentry: SentryConfig;
   /** How often `tick()` runs on a real timer; 0 = no timer (tests drive `tick()`). Default 5000. */
   tickMs?: number;
+  /**
+   * Escalation timers; default `services.timers`, else an embedded StoreTimers on services.store and
+   * services.clock, owned by these reactions (polling every tickMs; not started when tickMs is 0).
+   */
+  timers?: Timers;
   /** See AlertsDeps.currentDeploy. */
   currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined>;
 }
 
 export interface SentryReactions {
   alerts: SentryAlerts;
+  /** The Timers escalation runs on. */
+  timers: Timers;
   tick(): Promise<void>;
   stop(): void;
 }
@@ -36,7 +44,11 @@ export function registerSentryProcessor(deliveries: Deliveries, events: EventBus
 /** Subscribe the alert engine to `sentry.*` events. */
 export function registerSentryReactions(services: SentryServices, deps: SentryReactionsDeps): SentryReactions {
   const { events, log } = services;
-  const alerts = new SentryAlerts({ ...services, sentry: deps.sentry, ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}) });
+  const tickMs = deps.tickMs ?? 5000;
+  const given = deps.timers ?? services.timers;
+  const own = given ? undefined : new StoreTimers({ store: services.store, log, clock: services.clock, pollMs: tickMs });
+  const timers = given ?? own!;
+  const alerts = new SentryAlerts({ ...services, timers, sentry: deps.sentry, ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}) });
   const offs: (() => void)[] = [];
   const on = (type: string, fn: (p: SentryEventPayload, deliveryId?: string) => Promise<void>): void => {
     offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload, e.deliveryId)));
@@ -86,7 +98,6 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
   on('sentry.installation.created', async (p) => void log.info({ installation: p.installation?.uuid, org: p.installation?.org }, 'sentry installation created'));
   on('sentry.installation.deleted', async (p) => void log.warn({ installation: p.installation?.uuid }, 'sentry installation deleted'));
 
-  const tickMs = deps.tickMs ?? 5000;
   let timer: NodeJS.Timeout | undefined;
   const tick = async (): Promise<void> => {
     try {
@@ -98,12 +109,15 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
   if (tickMs > 0) {
     timer = setInterval(() => void tick(), tickMs);
     timer.unref();
+    if (own) void own.start().catch((err: unknown) => log.error({ err }, 'sentry escalation timers failed to start'));
   }
   return {
     alerts,
+    timers,
     tick,
     stop() {
       if (timer) clearInterval(timer);
+      if (own) void own.stop();
       for (const off of offs) off();
     },
   };

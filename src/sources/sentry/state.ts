@@ -14,7 +14,10 @@ export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history'
   escalateAfterMinutes?: number;
   /** Per-product `alerts.escalationChain` (else sentry.escalation.chain). */
   escalationChain?: string[];
+  /** When the next escalation is due (also a Timers timer: escalation.ts). */
   escalateAt?: number;
+  /** Start of the current escalation cycle: part of the one-shot timer keys (escalation.ts). */
+  escalationEpoch?: number;
   escalations: number;
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
   createdOnly?: boolean;

@@ -5,6 +5,7 @@ import { cardToText, type Card } from '../../../cards/model.ts';
 import type { CommandContext } from '../../../src/core/define-command.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { EventBus } from '../../../src/core/events.ts';
+import { StoreTimers } from '../../../src/core/timers.ts';
 import { t } from '../../../src/core/i18n.ts';
 import type { IncomingMessage } from '../../../src/core/message.ts';
 import type { Services } from '../../../src/core/services.ts';
@@ -22,6 +23,7 @@ afterAll(() => fake.stop());
 let services: Services;
 let feature: SentryFeature;
 let outbox: FakeOutbox;
+let timers: StoreTimers;
 const now = { t: Date.UTC(2026, 10, 23, 10) };
 
 beforeEach(async () => {
@@ -29,7 +31,9 @@ beforeEach(async () => {
   fake.answers.length = 0;
   outbox = new FakeOutbox(() => now.t);
   const config = botConfig();
-  const base = { config, store: new MemoryStore(), events: new EventBus(), outbox, log: silentLog, locale: 'en' as const, clock: () => now.t };
+  const store = new MemoryStore();
+  timers = new StoreTimers({ store, log: silentLog, clock: () => now.t, pollMs: 0 });
+  const base = { config, store, events: new EventBus(), outbox, log: silentLog, locale: 'en' as const, clock: () => now.t, timers };
   feature = createSentry(base, {
     sentry: sentryConfig({ url: fake.url, users: { alice: 'user:11' }, escalation: { afterMinutes: 5, to: 'test:oncall' } }),
     deliveries: new StubDeliveries(),
@@ -110,11 +114,11 @@ describe('/sentry', () => {
     expect(fake.requests[0]!.body).toEqual({ assignedTo: 'user:11' });
     expect(lastCard()).toContain('Acknowledged by Alice');
     now.t += 10 * 60_000;
-    await feature.reactions.tick();
+    await timers.runDue();
     expect(outbox.to('test:oncall')).toHaveLength(0);
     await run('unack 42');
     now.t += 6 * 60_000;
-    await feature.reactions.tick();
+    await timers.runDue();
     expect(outbox.to('test:oncall')).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import type { SentryEventPayload } from '../../../src/sources/sentry/map.ts';
 import { mapSentryDelivery } from '../../../src/sources/sentry/map.ts';
 import { registerSentryReactions } from '../../../src/sources/sentry/reactions.ts';
 import { MemoryStore } from '../../../src/store/memory-store.ts';
+import { StoreTimers } from '../../../src/core/timers.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import type { SentryConfig } from '../../../src/sources/sentry/config.ts';
 import { botConfig, FakeOutbox, fixtureText, sentryConfig, silentLog, vectors } from './helpers.ts';
@@ -23,8 +24,15 @@ function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemorySto
   });
   const store = opts.store ?? new MemoryStore();
   const config = opts.config ?? botConfig();
-  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0, ...(opts.currentDeploy ? { currentDeploy: opts.currentDeploy } : {}) });
-  return { now, outbox, events, store, r };
+  // Escalation runs on Timers: the embedded one on the same store and clock, fired by the test.
+  const timers = new StoreTimers({ store, log: silentLog, clock, pollMs: 0 });
+  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock, timers }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0, ...(opts.currentDeploy ? { currentDeploy: opts.currentDeploy } : {}) });
+  /** What the production loops do at this clock: flush lanes, fire due timers. */
+  const advance = async () => {
+    await r.tick();
+    await timers.runDue();
+  };
+  return { now, outbox, events, store, r, timers, advance };
 }
 
 function wireEvent(file: string) {
@@ -207,31 +215,31 @@ describe('escalation', () => {
   const escalating = () => sentryConfig({ escalation: { afterMinutes: 10, to: 'test:oncall', chain: ['carol'] } });
 
   it('an unacknowledged alert is re-posted to the escalation chat with owners (+chain) mentioned', async () => {
-    const { events, outbox, now, r } = setup({ sentry: escalating() });
+    const { events, outbox, now, r, advance } = setup({ sentry: escalating() });
     await events.emit(alertFor('500'));
     now.t += 9 * 60_000;
-    await r.tick();
+    await advance();
     expect(outbox.to('test:oncall')).toHaveLength(0);
     now.t += 2 * 60_000;
-    await r.tick();
+    await advance();
     const esc = outbox.to('test:oncall');
     expect(esc).toHaveLength(1);
     expect(esc[0]!.mentions).toEqual(['alice', 'bob', 'carol']);
     expect(cardOf(esc[0]!).title).toContain('[Escalation]');
     now.t += 10 * 60_000;
-    await r.tick();
+    await advance();
     expect(outbox.to('test:oncall')).toHaveLength(2);
   });
 
   it('per-product escalateAfterMinutes and escalationChain override the global ones', async () => {
     const config = botConfig();
     config.products.demo!.alerts = { escalateAfterMinutes: 2, escalationChain: ['carol', 'bob'] } as never;
-    const { events, outbox, now, r } = setup({ config, sentry: sentryConfig({ escalation: { afterMinutes: 60, to: 'test:oncall', chain: ['alice'] } }) });
+    const { events, outbox, now, r, advance } = setup({ config, sentry: sentryConfig({ escalation: { afterMinutes: 60, to: 'test:oncall', chain: ['alice'] } }) });
     await events.emit(alertFor('503'));
     now.t += 3 * 60_000;
-    await r.tick();
+    await advance();
     now.t += 3 * 60_000;
-    await r.tick();
+    await advance();
     expect(outbox.to('test:oncall').map((m) => m.mentions)).toEqual([
       ['alice', 'bob', 'carol'],
       ['alice', 'bob', 'carol'],
@@ -240,14 +248,14 @@ describe('escalation', () => {
   });
 
   it('an acknowledged alert does not escalate', async () => {
-    const { events, outbox, now, r } = setup({ sentry: escalating() });
+    const { events, outbox, now, r, advance } = setup({ sentry: escalating() });
     await events.emit(alertFor('501'));
     await r.alerts.change('501', (s) => {
       s.status = 'acked';
       s.statusBy = 'Alice';
     });
     now.t += 30 * 60_000;
-    await r.tick();
+    await advance();
     expect(outbox.to('test:oncall')).toHaveLength(0);
     const last = outbox.to('dingtalk:cid-pay').at(-1)!;
     expect(cardToText(cardOf(last))).toContain('Acknowledged by Alice');
@@ -261,9 +269,56 @@ describe('escalation', () => {
     first.r.stop();
     now.t += 11 * 60_000;
     const second = setup({ sentry: escalating(), store, now });
-    await second.r.tick();
+    await second.advance();
     expect(second.outbox.to('test:oncall')).toHaveLength(1);
     expect((await second.r.alerts.states.get('502'))!.escalations).toBe(1);
+  });
+});
+
+describe('escalation timers (issue 9 §3)', () => {
+  const escalating = () => sentryConfig({ escalation: { afterMinutes: 10, to: 'test:oncall', chain: ['carol'] } });
+  type Row = { key: string; state: string; payload: Record<string, unknown> };
+  const rows = (store: MemoryStore) => store.collection<Row>('timers', { tier: 'hot' }).list();
+
+  it('an alert schedules one timer per level; ack cancels the pending one', async () => {
+    const { events, store, r } = setup({ sentry: escalating() });
+    await events.emit(alertFor('800'));
+    await events.emit(alertFor('800'));
+    const pending = await rows(store);
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.key).toMatch(/^sentry:escalate:800:\d+:L1$/);
+    await r.alerts.change('800', (s) => void (s.status = 'acked'));
+    expect((await rows(store)).map((t) => t.state)).toEqual(['cancelled']);
+  });
+
+  it('the handler re-checks the alert: a stale timer after an ack sends nothing, a duplicate firing sends once', async () => {
+    const { events, outbox, now, store, timers, r, advance } = setup({ sentry: escalating() });
+    await events.emit(alertFor('801'));
+    const [l1] = await rows(store);
+    // The same level delivered twice (as two replicas racing would): one card.
+    await timers.schedule({ kind: 'sentry.escalate', key: `${l1!.key}:dup`, at: now.t, payload: l1!.payload });
+    now.t += 11 * 60_000;
+    await advance();
+    expect(outbox.to('test:oncall')).toHaveLength(1);
+    expect((await r.alerts.states.get('801'))!.escalations).toBe(1);
+    // Acked, but a timer for the next level fires anyway (cancel raced the firing): nothing is sent.
+    const l2 = (await rows(store)).find((t) => t.state === 'pending')!;
+    await r.alerts.change('801', (s) => void (s.status = 'acked'));
+    await timers.schedule({ kind: 'sentry.escalate', key: `${l2.key}:stale`, at: now.t, payload: l2.payload });
+    now.t += 30 * 60_000;
+    await advance();
+    expect(outbox.to('test:oncall')).toHaveLength(1);
+  });
+
+  it('a re-opened alert starts a new cycle (new timer keys) and escalates again', async () => {
+    const { events, outbox, now, r, advance } = setup({ sentry: escalating() });
+    await events.emit(alertFor('802'));
+    await r.alerts.change('802', (s) => void (s.status = 'resolved'));
+    now.t += 60_000;
+    await events.emit(alertFor('802'));
+    now.t += 11 * 60_000;
+    await advance();
+    expect(outbox.to('test:oncall')).toHaveLength(1);
   });
 });
 
