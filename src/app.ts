@@ -24,6 +24,7 @@ import type { Store } from './store/types.ts';
 import { createLeaderElection, type LeaderElection } from './store/leader.ts';
 import { PostgresStore } from './store/postgres-store.ts';
 import { PgDeliveryPipeline } from './store/postgres/delivery-pipeline.ts';
+import { PgOutboxLedger } from './store/postgres/outbox-ledger.ts';
 
 export interface OpsbotOptions {
   config: Config;
@@ -54,11 +55,17 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const clock = opts.clock ?? Date.now;
   const store = opts.store ?? (await createStore(config, process.cwd(), log));
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
-  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock });
+  const outbox = new ChatOutbox(log, {
+    budgetPerMinute: config.chat.budgetPerMinute,
+    clock,
+    // Several replicas (postgres): the per-chat budget and the waiting queue live in the database (issue 9 §5).
+    ...(store instanceof PostgresStore ? { ledger: new PgOutboxLedger(store.pool, { budgetPerMinute: config.chat.budgetPerMinute }) } : {}),
+  });
   const registry = new CommandRegistry(commands);
   const confirmations = new Confirmations(store, config.confirm.ttlSeconds * 1000, clock);
   const services: Services = { config, store, events, outbox, log, locale: config.locale, clock, confirmations, commands: registry };
-  const bot = new Bot({ services, registry, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000 });
+  const shared = store.driver === 'postgres';
+  const bot = new Bot({ services, registry, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000, ...(shared ? { takeoverAfterMs: 60_000 } : {}) });
   const deliveries =
     store instanceof PostgresStore
       ? new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention, leaseMs: config.storage.leaseSeconds * 1000 })
@@ -81,6 +88,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state });
   let server: Server | undefined;
   const elections: LeaderElection[] = [];
+  let takeover: NodeJS.Timeout | undefined;
 
   return {
     services,
@@ -120,11 +128,22 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       await features.start();
       const unanswered = await bot.recover();
       if (unanswered > 0) log.info({ unanswered }, 'answering chat messages acknowledged before the last stop');
+      if (shared) {
+        // A replica that died between acknowledging a message and answering it: another one answers.
+        takeover = setInterval(() => {
+          void bot.recover().then(
+            (n) => n > 0 && log.warn({ unanswered: n }, 'answering chat messages left by a replica that stopped'),
+            (err: unknown) => log.warn({ err }, 'chat message takeover failed'),
+          );
+        }, 30_000);
+        takeover.unref();
+      }
       state = 'ready';
       return server;
     },
     async stop() {
       state = 'draining';
+      if (takeover) clearInterval(takeover);
       if (server) {
         const s = server;
         await new Promise<void>((r) => {

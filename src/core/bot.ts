@@ -25,6 +25,8 @@ interface SeenMessage {
   at: number;
   status: 'pending' | 'done' | 'expired';
   msg?: IncomingMessage;
+  /** The replica answering it (several replicas on one database). */
+  owner?: string;
 }
 
 export interface BotOptions {
@@ -32,6 +34,11 @@ export interface BotOptions {
   registry: CommandRegistry;
   confirmations: Confirmations;
   confirmTtlMs: number;
+  /**
+   * Several replicas share the store (postgres): another replica's pending message is taken over only
+   * once it is this old (its replica is presumed dead), claimed atomically so one replica answers it.
+   */
+  takeoverAfterMs?: number;
 }
 
 export class Bot {
@@ -39,6 +46,8 @@ export class Bot {
   private readonly inflight = new Set<Promise<void>>();
   private readonly chains = new Map<string, Promise<void>>();
   readonly services: Services;
+  /** This process's identity on pending messages. */
+  private readonly replicaId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   constructor(private readonly opts: BotOptions) {
     this.services = opts.services;
@@ -51,7 +60,7 @@ export class Bot {
    */
   async handleMessage(msg: IncomingMessage): Promise<{ duplicate: boolean }> {
     const key = `${msg.platform}:${msg.id}`;
-    const fresh = await this.seen.insertIfAbsent(key, { at: msg.receivedAt, status: 'pending', msg });
+    const fresh = await this.seen.insertIfAbsent(key, { at: msg.receivedAt, status: 'pending', msg, owner: this.replicaId });
     if (!fresh) return { duplicate: true };
     this.schedule(key, msg);
     return { duplicate: false };
@@ -66,12 +75,18 @@ export class Bot {
     const now = this.services.clock();
     const pending = await this.seen.list({ filter: (m) => m.status === 'pending' && m.msg !== undefined });
     let n = 0;
+    const graceMs = this.opts.takeoverAfterMs ?? 0;
     for (const m of pending) {
       const key = `${m.msg!.platform}:${m.msg!.id}`;
+      if (m.owner === this.replicaId) continue; // being answered here
       if (now - m.at > maxAgeMs) {
-        await this.seen.update(key, (cur) => (cur ? { at: cur.at, status: 'expired' } : cur));
+        await this.seen.update(key, (cur) => (cur?.status === 'pending' ? { at: cur.at, status: 'expired' } : cur));
         continue;
       }
+      // Shared store: a live replica may be answering it right now; wait until it must be dead.
+      if (now - m.at < graceMs) continue;
+      const claimed = await this.seen.update(key, (cur) => (cur?.status === 'pending' && cur.owner === m.owner ? { ...cur, owner: this.replicaId } : cur));
+      if (claimed?.owner !== this.replicaId) continue;
       n++;
       this.schedule(key, m.msg!);
     }

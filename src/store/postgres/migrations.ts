@@ -81,6 +81,32 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX task_queue_leases ON task_queue (lease_until) WHERE state = 'running';
     `,
   },
+  {
+    // Outbound chat budget across replicas (issue 9 §5, docs/scale-out.md §0 flow 5); used by
+    // postgres/outbox-ledger.ts. chat_sends = the per-chat sliding send window (DB clock); outbox = the
+    // over-budget messages waiting (every row is pending: a claim deletes it). Coalescing is per chat,
+    // as in the in-memory outbox: the same cardKey in two chats is two cards.
+    id: '0003-outbox',
+    sql: `
+      CREATE TABLE chat_sends (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        chat    text NOT NULL,
+        sent_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      );
+      CREATE INDEX chat_sends_window ON chat_sends (chat, sent_at);
+
+      CREATE TABLE outbox (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        chat         text NOT NULL,
+        coalesce_key text,
+        payload      jsonb NOT NULL,
+        state        text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending')),
+        queued_at    timestamptz NOT NULL DEFAULT clock_timestamp()
+      );
+      CREATE UNIQUE INDEX outbox_pending_coalesce ON outbox (chat, coalesce_key) WHERE state = 'pending';
+      CREATE INDEX outbox_pending_chat ON outbox (chat, id) WHERE state = 'pending';
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */
