@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureAdapter } from '../../src/adapters/capture.ts';
 import { Bot } from '../../src/core/bot.ts';
+import type { Confirmations } from '../../src/core/confirm.ts';
+import type { CommandRegistry } from '../../src/core/registry.ts';
 import { createTestBot } from '../helpers/test-bot.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -16,7 +18,7 @@ describe('taking over unanswered messages of another replica', () => {
     stops.push(t.stop);
     const { services } = t.opsbot;
     const replica = () =>
-      new Bot({ services, registry: services.commands!, confirmations: services.confirmations!, confirmTtlMs: 60_000, takeoverAfterMs: 60_000 });
+      new Bot({ services, registry: services.commands as CommandRegistry, confirmations: services.confirmations as Confirmations, confirmTtlMs: 60_000, takeoverAfterMs: 60_000 });
     const msg = CaptureAdapter.message('/help', { id: 'left-behind' });
     const seen = t.store.collection<{ at: number; status: string; msg?: unknown; owner?: string }>('chat-messages', { tier: 'bulk' });
     await seen.put('test:left-behind', { at: Date.now() - 5_000, status: 'pending', msg, owner: 'dead-replica' });
