@@ -30,7 +30,11 @@ export function deployTaskCard({ task, logTail, now }: TaskCardInput, t: Transla
     blocks: [fields(info)],
   };
   if (logTail.length) card.blocks.push(code(logTail.map(bare).join('\n')));
-  if (task.state === 'interrupted') card.blocks.push(note(t('deploy.card.interrupted')));
+  if (task.state === 'interrupted') {
+    // 'replica lost' / 'lease lost': several replicas (issue 9); anything else: this bot restarted.
+    const lost = task.reason === 'replica lost' || task.reason === 'lease lost';
+    card.blocks.push(note(t(lost ? 'deploy.card.interruptedReplica' : 'deploy.card.interrupted')));
+  }
   else if (task.cancelledBy && task.state === 'cancelled') card.blocks.push(note(t('deploy.card.cancelledBy', { who: task.cancelledBy })));
   else if (task.reason && task.state !== 'succeeded') card.blocks.push(note(t('deploy.card.reason', { reason: task.reason })));
 
