@@ -10,6 +10,7 @@ import type { Config } from './config/schema.ts';
 import type { DeliveryPipeline } from './core/deliveries.ts';
 import type { IncomingMessage } from './core/message.ts';
 import type { Services } from './core/services.ts';
+import { every } from './core/periodic.ts';
 import { StoreTimers, type Timers } from './core/timers.ts';
 import { createDeployService } from './deploy/service.ts';
 import { createGitlabApi } from './integrations/gitlab-api.ts';
@@ -53,6 +54,14 @@ export async function setupFeatures(deps: FeatureDeps): Promise<Features> {
   services.timers = timers;
   starters.push(() => timers.start());
   stoppers.push(() => timers.stop());
+  if (timers instanceof PgTimers) {
+    // Housekeeping as a periodic job: one run per hour across all replicas (scale-out.md §0 "Cron").
+    const prune = every(timers, 'task-queue:prune', 3_600_000, async () => {
+      const n = await timers.queue.prune(7 * 24 * 3_600_000);
+      if (n > 0) timerLog.info({ deleted: n }, 'task queue: finished rows older than 7 days deleted');
+    });
+    starters.push(() => prune.arm());
+  }
 
   if (config.chat.dingtalk) {
     const dingtalk = createDingtalkAdapter({ config: config.chat.dingtalk, onMessage, log: log.child({ platform: 'dingtalk' }), store });

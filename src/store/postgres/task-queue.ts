@@ -190,6 +190,19 @@ export class PgTaskQueue {
     return r.rowCount === 1;
   }
 
+  /**
+   * Deletes finished rows (succeeded, failed, cancelled) older than `olderThanMs`: dedupe keys are
+   * unique forever, so without this the table grows by every delivery, timer and deploy.
+   */
+  async prune(olderThanMs: number): Promise<number> {
+    const r = await this.pool.query(
+      `DELETE FROM task_queue WHERE state IN ('succeeded', 'failed', 'cancelled')
+         AND coalesce(finished_at, created_at) < now() - make_interval(secs => $1::double precision)`,
+      [olderThanMs / 1000],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async get(id: string): Promise<TaskRow | undefined> {
     const r = await this.pool.query<DbRow>('SELECT * FROM task_queue WHERE id = $1', [id]);
     const row = r.rows[0];
