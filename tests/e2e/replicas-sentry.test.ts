@@ -74,5 +74,7 @@ describe('two replicas on one PostgreSQL (processes): Sentry', () => {
     // Both replicas stayed up, and the body of the one card carries the issue.
     expect(a!.alive() && b!.alive()).toBe(true);
     expect(JSON.stringify(toGroup[0]!.body)).toContain('1117540176');
+    // An interactive card with buttons (not the markdown fallback): past 6 buttons the rest are typed commands.
+    expect(toGroup[0]!.kind).toBe('card');
   }, 60_000);
 });

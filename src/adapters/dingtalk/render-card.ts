@@ -74,6 +74,11 @@ export function renderPlainText(card: Card): string {
   return cardToText(card);
 }
 
+/** Buttons past MAX_BUTTONS: `label: \`/command\`` for callbacks, a link for URLs. */
+function overflowMarkdown(rest: Button[]): string {
+  return rest.map((b) => ('command' in b.action ? `- ${b.label}: \`${b.action.command}\`` : `- [${b.label}](${b.action.url})`)).join('\n');
+}
+
 /** The card's body as markdown without its buttons (the card shows those as real buttons). */
 function bodyMarkdown(card: Card): string {
   const withoutActions: Card = { ...card, blocks: card.blocks.filter((b) => b.kind !== 'actions') };
@@ -105,11 +110,13 @@ export function needsInteractiveCard(card: Card): boolean {
  * variables `title`, `tone`, `markdown`, `buttons` (JSON string of the same button objects).
  */
 export function renderCardParams(card: Card, opts: { customTemplate: boolean; mentions?: readonly string[] }): Record<string, string> {
-  const buttons = buttonsOf(card);
-  if (buttons.length > MAX_BUTTONS) throw new DingtalkLimitError(`${buttons.length} buttons (max ${MAX_BUTTONS})`);
+  const all = buttonsOf(card);
+  // More buttons than the card shows (a Sentry alert has 7–8): the first MAX_BUTTONS stay buttons, the
+  // rest are listed under the body as commands to type / links, so no action is lost.
+  const buttons = all.slice(0, MAX_BUTTONS);
   const rendered = buttons.map(renderButton);
   const at = mentionLine(opts.mentions);
-  const md = [bodyMarkdown(card), at].filter(Boolean).join('\n\n');
+  const md = [bodyMarkdown(card), overflowMarkdown(all.slice(MAX_BUTTONS)), at].filter(Boolean).join('\n\n');
   const params: Record<string, string> = opts.customTemplate
     ? { title: card.title, tone: card.tone ?? 'info', markdown: md, buttons: JSON.stringify(rendered) }
     : {

@@ -16,7 +16,7 @@ import type { Card } from '../../../cards/model.ts';
 import type { DingtalkClient } from './client.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
-import { PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
+import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
 /** A delivered interactive card (persisted when a Collection is given). */
 export interface CardRecord {
@@ -81,7 +81,8 @@ export class DingtalkSender {
           await this.sendCard(msg, card, mentions);
           return;
         } catch (err) {
-          this.cardsPausedUntil = this.clock() + CARD_PAUSE_MS;
+          // Our own size check failing says nothing about the API: only a rejection by DingTalk pauses cards.
+          if (!(err instanceof DingtalkLimitError)) this.cardsPausedUntil = this.clock() + CARD_PAUSE_MS;
           this.o.log.warn(
             { err: (err as Error).message, chat: msg.to, templateId: this.templateId() },
             'dingtalk: interactive card rejected; sending markdown with typed commands instead (check Card.Instance.Write permission, the template id, and the 90020 quota)',

@@ -65,8 +65,12 @@ describe('render-card', () => {
   });
 
   it('enforces limits', () => {
-    const many: Card = { title: 't', blocks: [actions(Array.from({ length: 7 }, (_, i) => commandButton(`b${i}`, `/x ${i}`)))] };
-    expect(() => renderCardParams(many, { customTemplate: false })).toThrow(DingtalkLimitError);
+    // Past 6 buttons, the rest are listed as commands to type under the body (nothing is lost).
+    const many: Card = { title: 't', blocks: [actions(Array.from({ length: 8 }, (_, i) => commandButton(`b${i}`, `/x ${i}`)))] };
+    const params = renderCardParams(many, { customTemplate: false });
+    expect((JSON.parse(params.sys_full_json_obj!) as { msgButtons: unknown[] }).msgButtons).toHaveLength(6);
+    expect(params.staticMsgContent).toContain('b6: `/x 6`');
+    expect(params.staticMsgContent).toContain('b7: `/x 7`');
     const huge: Card = { title: 't', blocks: [markdown('字'.repeat(6000))] };
     expect(() => renderMarkdown(huge)).toThrow(/bytes/);
     expect(() => renderText('x'.repeat(16000))).toThrow(DingtalkLimitError);
