@@ -22,6 +22,7 @@ const products: ProductsConfig = {
     environments: {
       ...Object.fromEntries(ENVS.map((e) => [e, { engine: { type: 'command' as const, run: ['true'] } }])),
       prod: { approvers: ['bob'], engine: { type: 'command' as const, run: ['true'] } },
+      staging: { engine: { type: 'gitlab-pipeline' as const, ref: 'main' } },
     },
   },
 };
@@ -64,13 +65,13 @@ afterEach(async () => {
   }
 });
 
-async function replica(url: string, name: string, engine: TraceEngine, o: { concurrency?: number; leaseMs?: number } = {}): Promise<Replica> {
+async function replica(url: string, name: string, engine: TraceEngine, o: { concurrency?: number; leaseMs?: number; pipeline?: Engine } = {}): Promise<Replica> {
   const store = new PostgresStore({ url });
   await store.init();
   const h = harness(products, undefined);
   const services = { ...h.services, store };
   const queue = new PgDeployQueue(store, pino({ level: 'silent' }), { concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 3000, pollMs: 100 });
-  const deploys = createDeployService(services, { config: { concurrency: o.concurrency ?? 4, progressThrottleMs: 0 }, engines: { command: engine.forReplica(name) }, queue });
+  const deploys = createDeployService(services, { config: { concurrency: o.concurrency ?? 4, progressThrottleMs: 0 }, engines: { command: engine.forReplica(name), ...(o.pipeline ? { 'gitlab-pipeline': o.pipeline } : {}) }, queue });
   await deploys.recover();
   const r = { name, store, deploys, sent: h.sent };
   replicas.push(r);
@@ -165,4 +166,35 @@ describe('deploy tasks on the shared queue', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(engine.events.filter((e) => e.kind === 'start').map((e) => e.id)).toEqual([task.id]);
   }, 30_000);
+
+  it('a GitLab pipeline deploy whose replica died is re-attached by another replica, not started again', async () => {
+    const url = await pgc.current.freshDatabase();
+    const calls: { kind: 'start' | 'resume'; replica: string }[] = [];
+    let finish: ((r: EngineResult) => void) | undefined;
+    const pipeline = (replicaName: string): Engine => {
+      const run = () => ({ done: new Promise<EngineResult>((r) => (finish = r)), cancel: () => finish?.({ outcome: 'cancelled' }) });
+      return {
+        start: (ctx) => {
+          calls.push({ kind: 'start', replica: replicaName });
+          void ctx.hooks.setRef({ pipelineId: 42 });
+          return run();
+        },
+        resume: (ctx) => {
+          calls.push({ kind: 'resume', replica: replicaName });
+          return ctx.task.engineRef?.pipelineId === 42 ? run() : undefined;
+        },
+      };
+    };
+    const engine = new TraceEngine();
+    const a = await replica(url, 'a', engine, { leaseMs: 1500, pipeline: pipeline('a') });
+    const { task } = await a.deploys.enqueue({ product: 'demo', release: 'v1.0.0', env: 'staging', requestedBy: who, message: message() });
+    await until(() => calls.length === 1, 10_000);
+    await until(async () => (await a.deploys.get(task.id))?.engineRef?.pipelineId === 42, 5000);
+    await a.store.pool.end(); // replica A dies while the pipeline runs on GitLab
+    const b = await replica(url, 'b', engine, { leaseMs: 1500, pipeline: pipeline('b') });
+    await until(() => calls.some((c) => c.kind === 'resume'), 15_000);
+    expect(calls).toEqual([{ kind: 'start', replica: 'a' }, { kind: 'resume', replica: 'b' }]);
+    finish!({ outcome: 'succeeded' });
+    await until(async () => (await b.deploys.get(task.id))?.state === 'succeeded', 10_000);
+  }, 40_000);
 });
