@@ -11,7 +11,8 @@ export default defineCommand({
   params: ['id'],
   args: z.object({ id: z.string().regex(TASK_ID_RE).optional() }),
   examples: ['/cancel 12', '/cancel'],
-  permission: { roles: ['deployer'] },
+  // The product comes from the task; an unknown id (or a bare /cancel) has none, and run() reports it.
+  permission: { roles: ['deployer'], scope: async (args, ctx) => (args.id ? (await ctx.services.deploys?.get(args.id))?.product : undefined) },
   async run(ctx) {
     if (!ctx.args.id) {
       // The bot usually answers a bare /cancel itself (core confirmation flow); this is the fallback.

@@ -11,7 +11,8 @@ export default defineCommand({
   params: ['product', 'release', 'env'],
   args: z.object({ product: z.string().min(1), release: z.string().min(1), env: z.string().min(1), dryRun: z.boolean().optional() }),
   examples: ['/deploy demo v1.1.0 env-1', '/deploy demo v1.1.0 prod --dry-run'],
-  permission: { roles: ['deployer'] },
+  // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  permission: { roles: ['deployer'], scope: (args) => args.product },
   // Protected environments ask the requester to confirm first (issue 4 §5); a dry run changes nothing.
   confirm: (args, ctx) => !args.dryRun && isProtected(ctx, args.product, args.env),
   async run(ctx) {

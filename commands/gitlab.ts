@@ -3,7 +3,7 @@ import { gitlabPipelineListCard } from '../cards/gitlab-pipeline.ts';
 import { defineCommand, type CommandContext } from '../src/core/define-command.ts';
 import { UpstreamError, UserFacingError } from '../src/core/errors.ts';
 import { cardReply, text } from '../src/core/message.ts';
-import { can } from '../src/core/permissions.ts';
+import { canOn } from '../src/core/permissions.ts';
 import '../src/sources/gitlab/messages.ts';
 import '../src/sources/gitlab/service.ts';
 
@@ -79,7 +79,7 @@ export default defineCommand({
       );
     }
 
-    if (!can(ctx.person, { roles: ['deployer'] })) throw new UserFacingError('E_PERMISSION', t('gitlab.cmd.needDeployer'));
+    if (!canOn(ctx.person, { roles: ['deployer'] }, args.product)) throw new UserFacingError('E_PERMISSION', t('gitlab.cmd.needDeployer'));
     const id = Number(args.target);
     if (!args.target || !Number.isInteger(id) || id <= 0) throw new UserFacingError('E_USAGE', t('gitlab.cmd.needId', { action: args.action }));
     const what = `${project} #${id}`;

@@ -18,7 +18,8 @@ export default defineCommand({
     pairs: z.record(z.string(), z.string()).default({}),
   }),
   examples: ['/release create demo v1.2.0 component-a=v1.2.0'],
-  permission: { roles: ['deployer'] },
+  // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  permission: { roles: ['deployer'], scope: (args) => args.product },
   async run(ctx) {
     const deploys = deploysOf(ctx);
     const { product, version, pairs } = ctx.args;

@@ -10,7 +10,8 @@ export default defineCommand({
   args: z.object({ product: z.string().min(1), env: z.string().min(1), to: z.string().min(1).optional() }),
   valueFlags: ['to'],
   examples: ['/rollback demo env-1', '/rollback demo env-1 --to v1.0.0'],
-  permission: { roles: ['deployer'] },
+  // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  permission: { roles: ['deployer'], scope: (args) => args.product },
   confirm: (args, ctx) => isProtected(ctx, args.product, args.env),
   async run(ctx) {
     const deploys = deploysOf(ctx);

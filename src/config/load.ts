@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { SCOPABLE_ROLES } from '../core/permissions.ts';
 import { suggest } from '../core/suggest.ts';
 import { configSchema, type Config } from './schema.ts';
 
@@ -198,6 +199,7 @@ function crossCheck(c: Config): ConfigProblem[] {
       out.push({ path: where, message: `"${p}" is not in people${close ? ` (did you mean "${close}"?)` : ''}`, hint: `add people.${p}: { name: ..., roles: [...] } or use one of: ${people.join(', ') || '(none)'}` });
     }
   };
+  for (const [id, p] of Object.entries(c.people)) p.roles.forEach((r, i) => out.push(...scopedRoleProblems(r, `people.${id}.roles.${i}`, c)));
   for (const [id, team] of Object.entries(c.teams)) team.members.forEach((m, i) => person(m, `teams.${id}.members.${i}`));
   for (const [id, prod] of Object.entries(c.products)) {
     if (prod.team && !c.teams[prod.team]) {
@@ -222,4 +224,22 @@ function crossCheck(c: Config): ConfigProblem[] {
   const consoleAs = c.chat.console;
   if (typeof consoleAs === 'object') person(consoleAs.as, 'chat.console.as');
   return out;
+}
+
+/** A role `<role>:<product>` (permissions.ts): only scopable roles, and the product must be configured. */
+function scopedRoleProblems(role: string, where: string, c: Config): ConfigProblem[] {
+  const colon = role.indexOf(':');
+  if (colon < 0) return [];
+  const [name, product] = [role.slice(0, colon), role.slice(colon + 1)];
+  const products = Object.keys(c.products);
+  const forms = products.length > 0 ? products.map((p) => `${SCOPABLE_ROLES[0] ?? 'deployer'}:${p}`).join(', ') : '(no products configured)';
+  if (!SCOPABLE_ROLES.includes(name)) {
+    return [{ path: where, message: `"${role}": only ${SCOPABLE_ROLES.join(', ')} can be limited to one product`, hint: `write the global role "${name}", or one of: ${forms}` }];
+  }
+  if (!c.products[product]) {
+    const close = product ? suggest(product, products) : undefined;
+    const what = product ? `product "${product}" is not configured${close ? ` (did you mean "${close}"?)` : ''}` : 'no product after the colon';
+    return [{ path: where, message: `"${role}": ${what}`, hint: `valid products: ${products.join(', ') || '(none)'}; write ${name}:<product> (e.g. ${forms}) or the global role "${name}"` }];
+  }
+  return [];
 }

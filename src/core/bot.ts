@@ -14,7 +14,7 @@ import { BotError } from './errors.ts';
 import { t as translate } from './i18n.ts';
 import { cardReply, text, type IncomingMessage, type Reply } from './message.ts';
 import { parseCommand, ParseError } from './parse.ts';
-import { can, resolvePerson } from './permissions.ts';
+import { can, canOn, resolvePerson, rolesFor } from './permissions.ts';
 import { CommandRegistry, UsageProblem } from './registry.ts';
 import { commandInfo } from './command-info.ts';
 import type { Services } from './services.ts';
@@ -205,6 +205,15 @@ export class Bot {
       },
     };
     try {
+      // Product-scoped permission (`deployer:demo`): checked on the product the command acts on, before
+      // any confirmation card, and again when a confirmed command comes back through here.
+      const perm = spec.permission;
+      const product = perm !== 'anyone' && perm.scope ? await perm.scope(args, ctx) : undefined;
+      if (product !== undefined && !canOn(person, perm, product)) {
+        await audit(commandText, 'denied', `product ${product}`);
+        const vars = { name: spec.name, product, roles: rolesFor(perm, product).join(', '), mine: person?.roles.join(', ') || '-' };
+        return [cardReply(deniedCard(t('core.denied.product', vars), t))];
+      }
       if (!options.confirmed && spec.confirm && (await (spec as CommandSpec).confirm!(args as never, ctx as never))) {
         const p = await this.opts.confirmations.propose(msg, commandText);
         await audit(commandText, 'proposed');

@@ -13,7 +13,14 @@ export function commandInfo(spec: CommandSpec, t: Translate, locale?: Locale): C
     summary: spec.summary[loc],
     usage: usageLine(spec),
     examples: spec.examples,
-    permission: spec.permission === 'anyone' ? t('core.help.anyone') : spec.permission.roles.join(' / '),
+    permission: permissionText(spec.permission, t),
     confirm: Boolean(spec.confirm),
   };
+}
+
+/** `anyone`, `deployer`, or for a product-scoped command `deployer (or for one product: deployer:<product>)`. */
+function permissionText(p: CommandSpec['permission'], t: Translate): string {
+  if (p === 'anyone') return t('core.help.anyone');
+  const roles = p.roles.join(' / ');
+  return p.scope ? t('core.help.scoped', { roles, scoped: p.roles.map((r) => `${r}:<product>`).join(' / ') }) : roles;
 }

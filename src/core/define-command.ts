@@ -7,8 +7,23 @@ import type { Locale } from './i18n.ts';
 import type { IncomingMessage, Reply } from './message.ts';
 import type { Services } from './services.ts';
 
-/** `anyone`, or any of these roles (from `people.*.roles`); the role `admin` passes every check. */
-export type Permission = 'anyone' | { roles: string[] };
+/**
+ * `anyone`, or any of these roles (from `people.*.roles`); the role `admin` passes every check.
+ * With `scope` the command acts on one product, and a role also counts when held for that product only,
+ * as `<role>:<product>` (`deployer:demo`); see permissions.ts `canOn`.
+ */
+export type Permission<A = unknown> = 'anyone' | RolePermission<A>;
+
+export interface RolePermission<A = unknown> {
+  roles: string[];
+  /**
+   * The product the command acts on, from its validated args (or, for a task id, from the task). Runs
+   * after args validation and before confirmation. `undefined`: no product is involved (a bare `/cancel`,
+   * an unknown task id the handler then reports): holding the role globally or for any product suffices.
+   * Method syntax on purpose: a spec's scope over its own args stays assignable to `Permission<unknown>`.
+   */
+  scope?(args: A, ctx: CommandContext<A>): string | undefined | Promise<string | undefined>;
+}
 
 export interface PersonRef {
   id: string;
@@ -37,7 +52,7 @@ export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {
   /** Positionals by name, flags (`--dry-run` → dryRun: true, `--to x` → to: 'x') and `pairs` (key=value). */
   args: S;
   examples: string[];
-  permission: Permission;
+  permission: Permission<z.infer<S>>;
   /** When true for these args, the sender gets a confirmation card before `run`. */
   confirm?: (args: z.infer<S>, ctx: CommandContext<z.infer<S>>) => boolean | Promise<boolean>;
   /** Flags that take a value (`--to v1.0.0`); all others are booleans. */

@@ -63,6 +63,11 @@ export interface AibotHttpDeps {
   clickWaitMs?: number;
 }
 
+/** `null`, `array`, `number`, … for an error reason (never the value: it may carry user text). */
+function jsonKind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
 const EMPTY: HttpAnswer = { status: 200, body: '', contentType: 'text/plain' };
 
 /** GET (URL verification) + POST /webhooks/wecom/aibot. */
@@ -102,7 +107,13 @@ export function aibotHttpRoutes(d: AibotHttpDeps): WebhookRoute[] {
         } catch {
           throw new BadRequestError('wecom aibot: decrypted payload is not JSON');
         }
-        const msgtype = (json as { msgtype?: unknown } | null)?.msgtype;
+        // Every 智能机器人 callback is a JSON object with a string msgtype (chat-platforms.md §7.3); anything
+        // else decrypted fine (so it is verified) but is malformed: 400, contract.md "Webhook answers".
+        if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+          throw new BadRequestError(`wecom aibot: decrypted payload is not a JSON object (got ${jsonKind(json)})`);
+        }
+        const msgtype = (json as { msgtype?: unknown }).msgtype;
+        if (typeof msgtype !== 'string' || !msgtype) throw new BadRequestError('wecom aibot: decrypted payload has no msgtype');
         // Stream refreshes, images, enter_chat …: acknowledged, nothing for the bot.
         if (msgtype !== 'text' && msgtype !== 'event') return EMPTY;
         const body = parseAibotBody(json);

@@ -128,6 +128,36 @@ describe('智能机器人 API mode: /webhooks/wecom/aibot', () => {
     expect(s.got).toHaveLength(0);
   });
 
+  it('verified but malformed plaintext (null, number, array, string, no msgtype) → 400 with the reason, nothing handed on', async () => {
+    const s = await setup();
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /not a JSON object \(got null\)/],
+      [42, /not a JSON object \(got number\)/],
+      [[{ msgtype: 'text' }], /not a JSON object \(got array\)/],
+      ['text', /not a JSON object \(got string\)/],
+      [true, /not a JSON object \(got boolean\)/],
+      [{ msgid: 'm1', from: { userid: 'u' } }, /no msgtype/],
+      [{ msgid: 'm2', from: { userid: 'u' }, msgtype: 7 }, /no msgtype/],
+    ];
+    for (const [plain, reason] of cases) {
+      const e = envelope(plain);
+      const ans = await run(s.post, rawRequest('POST', e.query, e.body, JSON_CT));
+      expect(ans.status, JSON.stringify(plain)).toBe(400);
+      expect((ans.body as { error: string }).error).toMatch(reason);
+    }
+    // decrypts fine but is not JSON at all: 400 as before
+    const enc = encrypt(setA.encodingAESKey, 'plain words', '');
+    const q = `msg_signature=${wecomSignature(setA.token, '5', '6', enc)}&timestamp=5&nonce=6`;
+    expect((await run(s.post, rawRequest('POST', q, JSON.stringify({ encrypt: enc }), JSON_CT))).status).toBe(400);
+    expect(s.got).toHaveLength(0);
+    // the same route still takes a valid message and still acknowledges a valid non-text callback
+    const ok = envelope({ msgid: 'after-1', chattype: 'single', from: { userid: 'lisi' }, msgtype: 'text', text: { content: '/help' } });
+    expect(await run(s.post, rawRequest('POST', ok.query, ok.body, JSON_CT))).toMatchObject({ status: 200, body: '' });
+    const stream = envelope({ msgid: 'after-2', from: { userid: 'lisi' }, msgtype: 'stream', stream: { id: 'S1' } });
+    expect(await run(s.post, rawRequest('POST', stream.query, stream.body, JSON_CT))).toMatchObject({ status: 200, body: '' });
+    expect(s.got.map((m) => m.id)).toEqual(['after-1']);
+  });
+
   it('negative: app ciphertext (receiveid corpId), tampered, forged, non-JSON → 401; XML content type → 415', async () => {
     const s = await setup();
     const v = vectors.self_generated_aibot_text;
