@@ -42,6 +42,15 @@ interface Run {
   ok2xx: number;
   non2xx: number;
   errors: number;
+  /** CPU time (user + system) the server process used during the row, per 2xx answer, in µs. */
+  cpuPerReq?: number;
+}
+
+/** CPU time (user + system) of a live process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 async function startChild(args: string[], nodeFlags: string[] = []): Promise<{ child: Child; port: number }> {
@@ -183,14 +192,21 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
       const bot = await startChild(['bot', cfg], flags);
       const startMs = performance.now() - tStart;
       const first = await single(bot.port, s.marker);
+      // The bot's CPU per answered request (less sensitive to the shared machine than req/s; includes
+      // the processing of earlier rows' deliveries that was still running, so it is an upper bound).
+      let cpuBot = cpuMs(bot.child.proc.pid!);
       let acked = first.status === 200 ? 1 : 0;
       let failed = first.status === 200 ? 0 : 1;
       for (const c of o.connections) {
+        const k0 = cpuMs(koa.child.proc.pid!);
         const base = await load(koa.port, c, o.durationSec, 'b0');
+        const k1 = cpuMs(koa.child.proc.pid!);
         const r = await load(bot.port, c, o.durationSec, s.marker);
+        const k2 = cpuMs(bot.child.proc.pid!);
         acked += r.ok2xx;
         failed += r.non2xx + r.errors;
-        rows.push({ target: 'bare Koa (200)', ...base }, { target: s.label, ...r });
+        rows.push({ target: 'bare Koa (200)', ...base, cpuPerReq: ((k1 - k0) * 1000) / Math.max(1, base.ok2xx) }, { target: s.label, ...r, cpuPerReq: ((k2 - cpuBot) * 1000) / Math.max(1, r.ok2xx) });
+        cpuBot = k2;
       }
       // SIGKILL: what was acknowledged must already be on disk, not merely flushed at a clean stop.
       await stopChild(bot.child, o.profileDir ? 'SIGTERM' : 'SIGKILL', 120_000);
@@ -216,8 +232,8 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
   }
 
   const t = table(
-    ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '× bare Koa req/s (row above)', '2xx', 'non-2xx+err'],
-    rows.map((r, i) => [r.target, r.connections, int(r.rps), ms(r.p50), ms(r.p99), i % 2 ? ratio(r.rps, rows[i - 1]!.rps) : '1.00×', int(r.ok2xx), int(r.non2xx + r.errors)]),
+    ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '× bare Koa req/s (row above)', '2xx', 'non-2xx+err', 'server CPU µs/req'],
+    rows.map((r, i) => [r.target, r.connections, int(r.rps), ms(r.p50), ms(r.p99), i % 2 ? ratio(r.rps, rows[i - 1]!.rps) : '1.00×', int(r.ok2xx), int(r.non2xx + r.errors), r.cpuPerReq === undefined ? '–' : int(r.cpuPerReq)]),
   );
   const row = (label: string, c: number) => rows.findIndex((r) => r.target === label && r.connections === c);
   const goals: string[] = [];

@@ -43,6 +43,8 @@ export class DeliveryPipeline implements Deliveries {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** When the last delivery was accepted: while webhooks are arriving, processing runs one at a time. */
+  private lastAcceptAt = 0;
   readonly collection: Collection<StoredDelivery>;
 
   constructor(
@@ -55,6 +57,7 @@ export class DeliveryPipeline implements Deliveries {
 
   async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
+    this.lastAcceptAt = Date.now();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) this.enqueue(id);
     return { id, duplicate: !inserted };
@@ -87,11 +90,13 @@ export class DeliveryPipeline implements Deliveries {
   }
 
   private pump(): void {
-    const limit = this.options.concurrency ?? 4;
+    // Ingest first (the sender waits for its 2xx; processing does not): while webhooks arrive, one
+    // processor at a time, each started after the pending I/O callbacks (setImmediate).
+    const limit = Date.now() - this.lastAcceptAt < 20 ? 1 : (this.options.concurrency ?? 4);
     while (!this.stopped && this.running < limit && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.running++;
-      void this.process(id).finally(() => {
+      void new Promise<void>((r) => setImmediate(r)).then(() => this.process(id)).finally(() => {
         this.running--;
         this.pump();
         if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
