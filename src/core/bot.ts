@@ -27,6 +27,8 @@ interface SeenMessage {
   msg?: IncomingMessage;
   /** The replica answering it (several replicas on one database). */
   owner?: string;
+  /** When its replica started answering it (the takeover grace counts from here). */
+  startedAt?: number;
 }
 
 export interface BotOptions {
@@ -84,8 +86,10 @@ export class Bot {
         continue;
       }
       // Shared store: a live replica may be answering it right now; wait until it must be dead.
-      if (now - m.at < graceMs) continue;
-      const claimed = await this.seen.update(key, (cur) => (cur?.status === 'pending' && cur.owner === m.owner ? { ...cur, owner: this.replicaId } : cur));
+      if (now - (m.startedAt ?? m.at) < graceMs) continue;
+      const claimed = await this.seen.update(key, (cur) =>
+        cur?.status === 'pending' && cur.owner === m.owner && cur.startedAt === m.startedAt ? { ...cur, owner: this.replicaId, startedAt: now } : cur,
+      );
       if (claimed?.owner !== this.replicaId) continue;
       n++;
       this.schedule(key, m.msg!);
@@ -93,11 +97,23 @@ export class Bot {
     return n;
   }
 
+  /**
+   * Shared store: right before answering, confirm this replica still owns the message and restart its
+   * grace (a long queue in this chat must not let another replica answer it too). Embedded: always.
+   */
+  private async stillMine(key: string): Promise<boolean> {
+    if (this.opts.takeoverAfterMs === undefined) return true;
+    const now = this.services.clock();
+    const cur = await this.seen.update(key, (c) => (c?.status === 'pending' && c.owner === this.replicaId ? { ...c, startedAt: now } : c));
+    return cur?.owner === this.replicaId && cur.status === 'pending';
+  }
+
   private schedule(key: string, msg: IncomingMessage): void {
     // One chat's messages are answered in the order they arrived; different chats run concurrently.
     const prev = this.chains.get(msg.chat) ?? Promise.resolve();
     const p: Promise<void> = prev
-      .then(() => this.process(msg))
+      .then(() => this.stillMine(key))
+      .then((mine) => (mine ? this.process(msg) : undefined))
       .then(() => this.seen.update(key, (cur) => (cur ? { at: cur.at, status: 'done' } : cur)))
       .then(() => undefined, (err: unknown) => this.services.log.error({ err }, 'could not mark message done'))
       .finally(() => {

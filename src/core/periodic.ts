@@ -14,16 +14,20 @@ export interface PeriodicJob {
 /** Registers `job` to run once per `intervalMs` slot (slot boundaries are multiples of the interval). */
 export function every(timers: Timers, name: string, intervalMs: number, job: () => Promise<void>, clock: () => number = Date.now): PeriodicJob {
   const kind = `every:${name}`;
-  const arm = async () => {
-    const slot = Math.floor(clock() / intervalMs) + 1;
-    await timers.schedule({ kind, key: `${kind}:${slot}`, at: slot * intervalMs });
+  const armAfter = async (slot: number) => {
+    // Never arm a slot at or before the one that just ran: a replica whose clock is a little behind
+    // would otherwise re-arm the same (already used) key and the chain would stop.
+    const next = Math.max(slot + 1, Math.floor(clock() / intervalMs) + 1);
+    await timers.schedule({ kind, key: `${kind}:${next}`, at: next * intervalMs });
   };
-  timers.on(kind, async () => {
+  const arm = () => armAfter(Math.floor(clock() / intervalMs));
+  timers.on(kind, async (_payload, key) => {
+    const slot = Number(key.slice(kind.length + 1));
     try {
       await job();
     } finally {
       // Armed even when the job failed (the timer retries this slot; the next slot must exist regardless).
-      await arm();
+      await armAfter(Number.isFinite(slot) ? slot : Math.floor(clock() / intervalMs));
     }
   });
   return { arm };

@@ -11,11 +11,20 @@ export interface DeployQueueHandlers {
   /**
    * Runs a claimed task to its end on this replica. Resolving completes the claim; throwing hands the
    * task back to the queue (a GitLab pipeline detached at shutdown is re-attached by another replica).
-   * `signal` aborts when the claim is lost or the replica stops.
+   * `signal` aborts when the claim is lost or the replica stops. Throw `NotStarted` to hand the
+   * claim back untouched (this replica is stopping and did not start the task).
    */
   run(taskId: string, signal: AbortSignal): Promise<void>;
   /** The replica running the task died (its lease expired with no attempt left). */
   interrupted(taskId: string): Promise<void>;
+}
+
+/** See DeployQueueHandlers.run. */
+export class NotStarted extends Error {
+  constructor() {
+    super('not started: this replica is stopping');
+    this.name = 'NotStarted';
+  }
 }
 
 export interface DeployQueue {
@@ -29,6 +38,13 @@ export interface DeployQueue {
   start(handlers: DeployQueueHandlers): void;
   /** Claim now rather than at the next poll. */
   wake(): void;
+  /** Stop claiming (shutdown, before the running tasks are dealt with). */
+  pause(): void;
+  /**
+   * Of these tasks (waiting or running in the store), the ones whose queue row has ended although the
+   * task has not (a replica died before announcing it). The runner announces them.
+   */
+  abandoned(taskIds: string[]): Promise<string[]>;
   stop(): Promise<void>;
 }
 

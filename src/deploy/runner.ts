@@ -10,7 +10,7 @@ import type { DeployConfig } from './config.ts';
 import type { Engine, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
 import type { DeployModel } from './model.ts';
 import type { ProgressThrottle } from './progress.ts';
-import type { DeployQueue } from './queue.ts';
+import { NotStarted, type DeployQueue } from './queue.ts';
 import type { ReleaseRegistry } from './releases.ts';
 import { TaskLogWriter } from './task-log.ts';
 import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
@@ -39,6 +39,8 @@ export interface RunnerDeps {
   config: DeployConfig;
   /** Several replicas (postgres): the shared queue schedules instead of pickRunnable (queue.ts). */
   queue?: DeployQueue;
+  /** Queue mode: how often abandoned tasks are looked for (default 5000 ms). */
+  sweepMs?: number;
 }
 
 /** How often a replica running a task looks for a cancel asked on another replica. */
@@ -49,6 +51,7 @@ export class TaskRunner {
   private readonly logs: TaskLogWriter;
   private pumping: Promise<void> = Promise.resolve();
   private stopped = false;
+  private sweeper?: NodeJS.Timeout;
 
   constructor(private readonly d: RunnerDeps) {
     this.logs = new TaskLogWriter(d.store, d.log);
@@ -86,6 +89,7 @@ export class TaskRunner {
   }
 
   private async start(task: DeployTask): Promise<Active | undefined> {
+    if (this.stopped && this.d.queue) throw new NotStarted();
     const now = this.d.clock();
     // Only a task still waiting starts (a cancel on another replica may have won the race).
     const t = await this.d.repo.patch(task.id, (cur) => (cur.state === 'waiting' ? { state: 'running', startedAt: now } : {}));
@@ -114,10 +118,14 @@ export class TaskRunner {
     }, Math.max(0, timeoutMs));
     a.timer.unref();
     this.active.set(task.id, a);
-    run.done.then(
-      (r) => this.finish(task.id, r, a),
-      (err: Error) => this.finish(task.id, { outcome: 'failed', reason: err.message }, a),
-    );
+    run.done
+      .then(
+        (r) => this.finish(task.id, r, a),
+        (err: Error) => this.finish(task.id, { outcome: 'failed', reason: err.message }, a),
+      )
+      // The outcome could not be stored (database gone): the task stays running; the sweep (several
+      // replicas) or the next start's recover() announces it. Never an unhandled rejection.
+      .catch((err: unknown) => this.d.log.error({ err, taskId: task.id }, 'deploy: recording the outcome failed'));
     return a;
   }
 
@@ -184,8 +192,9 @@ export class TaskRunner {
   /** Cancel: a waiting task ends at once; a running one when its engine has stopped. */
   async cancel(task: DeployTask, by: string): Promise<DeployTask | undefined> {
     if (task.state === 'waiting') {
+      // One patch: if another replica started it meanwhile, the cancel is recorded for its watcher.
       const t = await this.d.repo.patch(task.id, (cur) =>
-        cur.state === 'waiting' ? { state: 'cancelled', cancelledBy: by, finishedAt: this.d.clock() } : {},
+        cur.state === 'waiting' ? { state: 'cancelled', cancelledBy: by, finishedAt: this.d.clock() } : isTerminal(cur.state) ? {} : { cancelledBy: by },
       );
       await this.d.queue?.withdraw(task.id);
       await this.d.progress.force(task.id);
@@ -203,8 +212,9 @@ export class TaskRunner {
 
   /** Queue mode: run a task this replica claimed, until it ends (DeployQueueHandlers.run). */
   async runClaimed(taskId: string, signal: AbortSignal): Promise<void> {
+    if (this.stopped) throw new NotStarted();
     const task = await this.d.repo.get(taskId);
-    if (!task || isTerminal(task.state) || this.stopped) return;
+    if (!task || isTerminal(task.state)) return;
     let a: Active | undefined;
     if (task.state === 'running') {
       // A replica claimed it before and stopped or died: re-attach (a GitLab pipeline) or announce.
@@ -218,13 +228,26 @@ export class TaskRunner {
     if (!a) return;
     const active = a;
     const onAbort = () => {
-      if (this.stopped || active.detached) return; // stop() handles it
-      // The lease is lost: another replica may already have announced the task; stop the run here.
+      if (active.detached) return;
+      // Stopping: as stop() does for every run (stop() may already have passed this one).
+      if (this.stopped) return void this.shutdownActive(taskId, active).catch((err: unknown) => this.d.log.error({ err, taskId }, 'deploy: shutdown of a run failed'));
+      // The claim is lost (this replica was cut off from the database): another replica owns the task
+      // now. A GitLab pipeline is only let go (the owner re-attaches); a script is stopped and announced.
       active.detached = true;
+      if (active.timer) clearTimeout(active.timer);
+      this.active.delete(taskId);
+      if (task.engine === 'gitlab-pipeline') {
+        active.run.detach?.();
+        active.end();
+        return;
+      }
       active.run.cancel();
-      void this.interrupt(taskId, 'lease lost', 'this replica lost its claim on the task').finally(() => active.end());
+      void this.interrupt(taskId, 'lease lost', 'this replica lost its claim on the task')
+        .catch((err: unknown) => this.d.log.error({ err, taskId }, 'deploy: interrupt failed'))
+        .finally(() => active.end());
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     const watch = setInterval(() => {
       void this.d.repo.get(taskId).then((t) => {
         if (t?.cancelledBy && this.active.get(taskId) === active) active.run.cancel();
@@ -237,9 +260,29 @@ export class TaskRunner {
       clearInterval(watch);
       signal.removeEventListener('abort', onAbort);
     }
-    // Detached at shutdown (GitLab): hand the claim back so the next replica re-attaches.
-    const after = await this.d.repo.get(taskId);
-    if (after?.state === 'running' && active.detached && this.stopped) throw new Error('detached at shutdown');
+    // Detached at shutdown (GitLab): hand the claim back, unused, so the next replica re-attaches.
+    if (active.detached && this.stopped && (await this.d.repo.get(taskId))?.state === 'running') throw new NotStarted();
+  }
+
+  /**
+   * Queue mode, every few seconds: a task the store still shows waiting or running whose queue row has
+   * ended (its replica died before announcing it, or handed it on with no attempt left) is announced
+   * as interrupted; a waiting task missing from the queue is (re)submitted. Without this such a task
+   * would show `running` forever and `/cancel` could not end it.
+   */
+  async sweep(graceMs: number): Promise<void> {
+    const queue = this.d.queue;
+    if (!queue || this.stopped) return;
+    const now = this.d.clock();
+    const open = (await this.d.repo.list((t) => t.state === 'waiting' || t.state === 'running')).filter(
+      (t) => !this.active.has(t.id) && now - (t.startedAt ?? t.createdAt) > graceMs,
+    );
+    for (const t of open) if (t.state === 'waiting') await queue.submit(t, awaitingApproval(t));
+    for (const id of await queue.abandoned(open.map((t) => t.id))) {
+      const t = open.find((x) => x.id === id)!;
+      if (t.state === 'waiting' && t.cancelledBy) await this.interrupt(id, 'cancelled', `cancelled by ${t.cancelledBy}`);
+      else await this.interrupt(id, 'replica lost', 'the replica running this task stopped');
+    }
   }
 
   /** Marks a task interrupted (unless it already ended) and shows it; never re-runs it. */
@@ -275,6 +318,9 @@ export class TaskRunner {
       // re-submitted (idempotent) in case a replica stopped between storing a task and queueing it.
       for (const t of (await this.d.repo.list((x) => x.state === 'waiting')).sort(byId)) await queue.submit(t, awaitingApproval(t));
       queue.start({ run: (id, signal) => this.runClaimed(id, signal), interrupted: (id) => this.interrupt(id, 'replica lost', 'the replica running this task died') });
+      const every = this.d.sweepMs ?? 5000;
+      this.sweeper = setInterval(() => void this.sweep(every * 2).catch((err: unknown) => this.d.log.warn({ err }, 'deploy: sweep failed')), every);
+      this.sweeper.unref();
       return;
     }
     const running = (await this.d.repo.list((t) => t.state === 'running')).sort(byId);
@@ -300,13 +346,25 @@ export class TaskRunner {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.d.queue?.pause(); // claim nothing more while the running tasks are dealt with
+    if (this.sweeper) clearInterval(this.sweeper);
     await this.pumping;
-    for (const [id, a] of [...this.active]) {
+    for (const [id, a] of [...this.active]) await this.shutdownActive(id, a);
+    await this.logs.flushAll();
+    await this.d.queue?.stop();
+    await this.logs.flushAll();
+    this.d.progress.stop();
+  }
+
+  /** Shutdown of one run: a script is stopped and marked interrupted; a GitLab pipeline is detached. */
+  private async shutdownActive(id: string, a: Active): Promise<void> {
+    if (a.detached) return;
+    a.detached = true;
+    if (a.timer) clearTimeout(a.timer);
+    this.active.delete(id);
+    try {
       const task = await this.d.repo.get(id);
-      if (!task || isTerminal(task.state)) continue;
-      a.detached = true;
-      if (a.timer) clearTimeout(a.timer);
-      this.active.delete(id);
+      if (!task || isTerminal(task.state)) return;
       if (task.engine === 'command') {
         a.run.cancel();
         await this.appendLog(id, [`${new Date(this.d.clock()).toISOString()} interrupted: the bot is shutting down`]);
@@ -315,11 +373,9 @@ export class TaskRunner {
       } else {
         a.run.detach?.();
       }
+    } finally {
       a.end();
     }
-    await this.logs.flushAll();
-    await this.d.queue?.stop();
-    this.d.progress.stop();
   }
 
   /** Tests and shutdown: resolves once nothing runs (or after `ms`). */

@@ -13,11 +13,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { lockKeyOf, type DeployQueue, type DeployQueueHandlers } from '../../deploy/queue.ts';
+import { lockKeyOf, NotStarted, type DeployQueue, type DeployQueueHandlers } from '../../deploy/queue.ts';
 import type { DeployTask } from '../../deploy/tasks.ts';
 import type { PostgresStore } from '../postgres-store.ts';
 import { PgTaskQueue } from './task-queue.ts';
-import { startTaskWorker, type TaskWorker } from './task-worker.ts';
+import { GiveBack, startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'deploy';
 /** "Not before approval": ~100 years; release() sets run_at to now(). */
@@ -76,13 +76,28 @@ export class PgDeployQueue implements DeployQueue {
       // Check leases a few times per lease: detection = lease + one reap interval.
       reapMs: Math.min(5000, Math.max(200, Math.round(this.options.leaseMs / 3))),
       log: this.log,
-      handle: (task, signal) => handlers.run(taskIdOf(task.payload), signal),
+      handle: (task, signal) =>
+        handlers.run(taskIdOf(task.payload), signal).catch((err: unknown) => {
+          throw err instanceof NotStarted ? new GiveBack(err.message) : err;
+        }),
       onInterrupted: (row) => handlers.interrupted(taskIdOf(row.payload)),
     });
   }
 
   wake(): void {
     this.worker?.wake();
+  }
+
+  pause(): void {
+    this.worker?.pause();
+  }
+
+  async abandoned(taskIds: string[]): Promise<string[]> {
+    const states = await this.queue.statesByDedupeKey(taskIds.map(dedupeKeyOf));
+    return taskIds.filter((id) => {
+      const st = states.get(dedupeKeyOf(id));
+      return st === 'succeeded' || st === 'failed' || st === 'cancelled';
+    });
   }
 
   async stop(): Promise<void> {

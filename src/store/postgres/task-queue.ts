@@ -138,6 +138,15 @@ export class PgTaskQueue {
     return r.rowCount === 1;
   }
 
+  /** Hands a claim back as if it had never been claimed (the handler did not start it). Fenced. */
+  async giveBack(t: Claimed): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE task_queue SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`,
+      [t.id, t.leaseOwner, t.attempts],
+    );
+    return r.rowCount === 1;
+  }
+
   /** Fails the attempt: requeued with backoff while attempts remain, else failed. Fenced like complete. */
   async fail(t: Claimed, error: string): Promise<boolean> {
     const r = await this.pool.query(
@@ -182,6 +191,16 @@ export class PgTaskQueue {
       [dedupeKey],
     );
     return r.rowCount === 1;
+  }
+
+  /** State of the rows with these dedupe keys (absent keys are missing from the map). */
+  async statesByDedupeKey(keys: string[]): Promise<Map<string, TaskState>> {
+    if (keys.length === 0) return new Map();
+    const r = await this.pool.query<{ dedupe_key: string; state: TaskState }>(
+      'SELECT dedupe_key, state FROM task_queue WHERE dedupe_key = ANY($1)',
+      [keys],
+    );
+    return new Map(r.rows.map((x) => [x.dedupe_key, x.state]));
   }
 
   /** Lets a queued task run now (a held task: a deploy that waited for its approval). */

@@ -26,7 +26,17 @@ export interface TaskWorkerOptions {
   log: Logger;
 }
 
+/** Thrown by a handler that did not start the task: the claim is handed back untouched (no attempt used). */
+export class GiveBack extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'GiveBack';
+  }
+}
+
 export interface TaskWorker {
+  /** Stops claiming new tasks; running handlers go on (graceful shutdown, first step). */
+  pause(): void;
   /** Claim now instead of waiting for the next poll. */
   wake(): void;
   /** Stops claiming and waits for running handlers (their signals are aborted). */
@@ -52,16 +62,29 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
   async function runOne(task: Claimed): Promise<void> {
     const ac = new AbortController();
     running.add(ac);
+    let renewedAt = Date.now();
     const beat = setInterval(() => {
       queue.heartbeat(task).then(
-        (ok) => { if (!ok) { log.warn({ taskId: task.id }, 'task: lease lost, aborting'); ac.abort(new Error('lease lost')); } },
-        (err) => log.warn({ err, taskId: task.id }, 'task: heartbeat failed'), // retried next tick; the lease has slack
+        (ok) => {
+          if (ok) renewedAt = Date.now();
+          else { log.warn({ taskId: task.id }, 'task: lease lost, aborting'); ac.abort(new Error('lease lost')); }
+        },
+        (err) => {
+          log.warn({ err, taskId: task.id }, 'task: heartbeat failed');
+          // Cut off from the database: the lease will lapse and another replica may take over. Stop
+          // before that happens (self-fencing), not when the database can answer again.
+          if (Date.now() - renewedAt > queue.leaseMs * 0.8 && !ac.signal.aborted) ac.abort(new Error('lease lost'));
+        },
       );
     }, Math.max(50, queue.leaseMs / 3));
     try {
       await opts.handle(task, ac.signal);
       if (!(await queue.complete(task))) log.warn({ taskId: task.id }, 'task: finished after losing its lease; result discarded');
     } catch (err) {
+      if (err instanceof GiveBack) {
+        await queue.giveBack(task).catch((e) => log.error({ err: e }, 'task: giveBack() failed'));
+        return;
+      }
       log.warn({ err, taskId: task.id, kind: task.kind }, 'task: attempt failed');
       await queue.fail(task, err instanceof Error ? err.message : String(err)).catch((e) => log.error({ err: e }, 'task: fail() failed'));
     } finally {
@@ -102,6 +125,10 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
   const loops = [...Array.from({ length: opts.concurrency ?? 4 }, slot), reaper()];
 
   return {
+    pause: () => {
+      stopped = true;
+      for (const s of [...sleepers]) s();
+    },
     wake: () => { for (const s of [...sleepers]) s(); },
     async stop() {
       stopped = true;
