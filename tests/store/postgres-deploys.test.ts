@@ -197,4 +197,19 @@ describe('deploy tasks on the shared queue', () => {
     finish!({ outcome: 'succeeded' });
     await until(async () => (await b.deploys.get(task.id))?.state === 'succeeded', 10_000);
   }, 40_000);
+
+  it('a task whose queue row ended unannounced is found by the sweep and announced interrupted', async () => {
+    const url = await pgc.current.freshDatabase();
+    const engine = new TraceEngine();
+    const a = await replica(url, 'a', engine);
+    const { task } = await a.deploys.enqueue({ product: 'demo', release: 'v1.0.0', env: 'env-3', requestedBy: who, message: message() });
+    await until(() => engine.open.has(task.id), 10_000);
+    // Replica A dies, and the row ends without the announcement (e.g. the reaper's replica died too).
+    await a.store.pool.end();
+    const b = await replica(url, 'b', engine);
+    await b.store.pool.query(`UPDATE task_queue SET state = 'failed', finished_at = now() WHERE dedupe_key = $1`, [`deploy:${task.id}`]);
+    expect((await b.deploys.get(task.id))?.state).toBe('running');
+    await until(async () => (await b.deploys.get(task.id))?.state === 'interrupted', 25_000);
+    expect((await b.deploys.get(task.id))?.reason).toBe('replica lost');
+  }, 40_000);
 });
