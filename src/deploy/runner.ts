@@ -11,6 +11,7 @@ import type { Engine, EngineContext, EngineResult, EngineRun } from './engines/t
 import type { DeployModel } from './model.ts';
 import type { ProgressThrottle } from './progress.ts';
 import { NotStarted, type DeployQueue } from './queue.ts';
+import { sweepAbandoned } from './queue-sweep.ts';
 import type { ReleaseRegistry } from './releases.ts';
 import { TaskLogWriter } from './task-log.ts';
 import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
@@ -264,27 +265,6 @@ export class TaskRunner {
     if (active.detached && this.stopped && (await this.d.repo.get(taskId))?.state === 'running') throw new NotStarted();
   }
 
-  /**
-   * Queue mode, every few seconds: a task the store still shows waiting or running whose queue row has
-   * ended (its replica died before announcing it, or handed it on with no attempt left) is announced
-   * as interrupted; a waiting task missing from the queue is (re)submitted. Without this such a task
-   * would show `running` forever and `/cancel` could not end it.
-   */
-  async sweep(graceMs: number): Promise<void> {
-    const queue = this.d.queue;
-    if (!queue || this.stopped) return;
-    const now = this.d.clock();
-    const open = (await this.d.repo.list((t) => t.state === 'waiting' || t.state === 'running')).filter(
-      (t) => !this.active.has(t.id) && now - (t.startedAt ?? t.createdAt) > graceMs,
-    );
-    for (const t of open) if (t.state === 'waiting') await queue.submit(t, awaitingApproval(t));
-    for (const id of await queue.abandoned(open.map((t) => t.id))) {
-      const t = open.find((x) => x.id === id)!;
-      if (t.state === 'waiting' && t.cancelledBy) await this.interrupt(id, 'cancelled', `cancelled by ${t.cancelledBy}`);
-      else await this.interrupt(id, 'replica lost', 'the replica running this task stopped');
-    }
-  }
-
   /** Marks a task interrupted (unless it already ended) and shows it; never re-runs it. */
   async interrupt(taskId: string, reason: string, line: string): Promise<void> {
     const now = this.d.clock();
@@ -319,7 +299,9 @@ export class TaskRunner {
       for (const t of (await this.d.repo.list((x) => x.state === 'waiting')).sort(byId)) await queue.submit(t, awaitingApproval(t));
       queue.start({ run: (id, signal) => this.runClaimed(id, signal), interrupted: (id) => this.interrupt(id, 'replica lost', 'the replica running this task died') });
       const every = this.d.sweepMs ?? 5000;
-      this.sweeper = setInterval(() => void this.sweep(every * 2).catch((err: unknown) => this.d.log.warn({ err }, 'deploy: sweep failed')), every);
+      const sweep = () =>
+        sweepAbandoned({ repo: this.d.repo, queue, clock: this.d.clock, isActive: (id) => this.active.has(id), interrupt: (id, r, l) => this.interrupt(id, r, l) }, every * 2);
+      this.sweeper = setInterval(() => void sweep().catch((err: unknown) => this.d.log.warn({ err }, 'deploy: sweep failed')), every);
       this.sweeper.unref();
       return;
     }
@@ -332,10 +314,7 @@ export class TaskRunner {
         await this.d.progress.force(task.id);
         continue;
       }
-      await this.appendLog(task.id, [`${new Date(this.d.clock()).toISOString()} interrupted: the bot restarted while this task ran`]);
-      await this.d.repo.patch(task.id, () => ({ state: 'interrupted', reason: 'restart', finishedAt: this.d.clock() }));
-      await this.d.progress.force(task.id);
-      this.d.progress.done(task.id);
+      await this.interrupt(task.id, 'restart', 'the bot restarted while this task ran');
     }
     await this.pump();
   }
@@ -367,9 +346,7 @@ export class TaskRunner {
       if (!task || isTerminal(task.state)) return;
       if (task.engine === 'command') {
         a.run.cancel();
-        await this.appendLog(id, [`${new Date(this.d.clock()).toISOString()} interrupted: the bot is shutting down`]);
-        await this.d.repo.patch(id, () => ({ state: 'interrupted', reason: 'shutdown', finishedAt: this.d.clock() }));
-        await this.d.progress.force(id);
+        await this.interrupt(id, 'shutdown', 'the bot is shutting down');
       } else {
         a.run.detach?.();
       }

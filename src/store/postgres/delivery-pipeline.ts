@@ -4,12 +4,10 @@
  * 2xx after the commit. Whichever replica claims the task (FOR UPDATE SKIP LOCKED, with a lease) runs
  * the processor, so a replica that dies after acknowledging does not strand its deliveries.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import type { PostgresStore } from '../postgres-store.ts';
-import { PgTaskQueue } from './task-queue.ts';
+import { newWorkerId, PgTaskQueue } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'process_webhook';
@@ -24,7 +22,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     options: { concurrency?: number; retention?: number; leaseMs?: number } = {},
   ) {
     super(pg, log, options);
-    this.taskQueue = new PgTaskQueue(pg.pool, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, options.leaseMs);
+    this.taskQueue = new PgTaskQueue(pg.pool, newWorkerId(), options.leaseMs);
   }
 
   override async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {

@@ -10,13 +10,11 @@
  *   row and `interrupted` announces it (a half-run script is never re-run). GitLab pipelines get three:
  *   the next claim re-attaches to the pipeline that is still running on GitLab.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { lockKeyOf, NotStarted, type DeployQueue, type DeployQueueHandlers } from '../../deploy/queue.ts';
 import type { DeployTask } from '../../deploy/tasks.ts';
 import type { PostgresStore } from '../postgres-store.ts';
-import { PgTaskQueue } from './task-queue.ts';
+import { newWorkerId, PgTaskQueue } from './task-queue.ts';
 import { GiveBack, startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'deploy';
@@ -41,7 +39,7 @@ export class PgDeployQueue implements DeployQueue {
     private readonly log: Logger,
     private readonly options: PgDeployQueueOptions,
   ) {
-    this.queue = new PgTaskQueue(store.pool, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, options.leaseMs);
+    this.queue = new PgTaskQueue(store.pool, newWorkerId(), options.leaseMs);
   }
 
   async submit(task: DeployTask, held: boolean): Promise<void> {

@@ -14,7 +14,12 @@
  * - dedupe keys make enqueue idempotent (webhook processing, escalation timers, cron slots).
  * Times are the database's clock (`now()`), never a replica's.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type pg from 'pg';
+
+/** A worker identity for lease ownership: unique per queue instance, readable in `lease_owner`. */
+export const newWorkerId = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

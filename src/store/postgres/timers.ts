@@ -8,11 +8,10 @@
  * already running is not stopped, which is why handlers re-check their own state.
  * No schema change: `task_queue` (migration 0002) has everything.
  */
-import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TimerHandler, Timers, TimerSpec } from '../../core/timers.ts';
-import { PgTaskQueue } from './task-queue.ts';
+import { newWorkerId, PgTaskQueue } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 export interface PgTimersOptions {
@@ -40,7 +39,7 @@ export class PgTimers implements Timers {
   private worker: TaskWorker | undefined;
 
   constructor(private readonly opts: PgTimersOptions) {
-    const owner = opts.owner ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    const owner = opts.owner ?? newWorkerId();
     this.queue = new PgTaskQueue(opts.pool, owner, opts.leaseMs ?? 30_000);
   }
 
