@@ -5,6 +5,9 @@
  * Same approach as the sentry helper's storm test (tests/sources/sentry/reactions.test.ts): a movable
  * clock, `tick()` driven by hand, then a minute of ticks to let refreshes land.
  */
+import { People } from '../src/core/people.ts';
+import { PLATFORM_IDENTITIES } from '../src/platforms.ts';
+import { processSource } from '../src/core/mount-source.ts';
 import { pino } from 'pino';
 import { CaptureAdapter } from '../src/adapters/capture.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -64,7 +67,8 @@ export async function benchStorm(o: { events: number }): Promise<string> {
   outbox.register(ding);
   outbox.register(wecom);
   const deliveries = new DeliveryPipeline(store, log, { retention: o.events * 2 });
-  const feature = createSentry({ config, store, events, outbox, log, locale: 'en', clock }, { sentry, deliveries, tickMs: 0 });
+  const feature = createSentry({ config, store, events, outbox, log, locale: 'en', clock, people: new People(config, PLATFORM_IDENTITIES) }, { sentry, tickMs: 0 });
+  for (const s of feature.sources) processSource(s, { deliveries, events });
 
   const issues = ['5550001', '5550002', '5550003'];
   const perIssue = new Map(issues.map((i) => [i, 0]));

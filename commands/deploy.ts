@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deployPlanCard } from '../cards/deploy-plan.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf, isProtected, requester } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS, isProtected, requester } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'deploy',
@@ -12,11 +12,12 @@ export default defineCommand({
   args: z.object({ product: z.string().min(1), release: z.string().min(1), env: z.string().min(1), dryRun: z.boolean().optional() }),
   examples: ['/deploy demo v1.1.0 env-1', '/deploy demo v1.1.0 prod --dry-run'],
   // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  uses: { deploys: DEPLOYS },
   permission: { roles: ['deployer'], scope: (args) => args.product },
   // Protected environments ask the requester to confirm first (issue 4 §5); a dry run changes nothing.
-  confirm: (args, ctx) => !args.dryRun && isProtected(ctx, args.product, args.env),
+  confirm: (args, ctx) => !args.dryRun && isProtected(ctx.deploys, args.product, args.env),
   async run(ctx) {
-    const deploys = deploysOf(ctx);
+    const { deploys } = ctx;
     const { product, release, env } = ctx.args;
     if (ctx.args.dryRun) return cardReply(deployPlanCard(await deploys.plan(product, release, env), ctx.t, { dryRun: true }));
     const { task, created } = await deploys.enqueue({ product, release, env, requestedBy: requester(ctx), message: ctx.message });

@@ -4,8 +4,7 @@ import { defineCommand, type CommandContext } from '../src/core/define-command.t
 import { UpstreamError, UserFacingError } from '../src/core/errors.ts';
 import { cardReply, text } from '../src/core/message.ts';
 import { canOn } from '../src/core/permissions.ts';
-import '../src/sources/gitlab/messages.ts';
-import '../src/sources/gitlab/service.ts';
+import { GITLAB } from '../src/sources/gitlab/service.ts';
 
 type T = CommandContext<unknown>['t'];
 
@@ -45,14 +44,13 @@ export default defineCommand({
     target: z.string().optional(),
   }),
   examples: ['/gitlab pipelines demo', '/gitlab pipelines demo main', '/gitlab retry demo 287', '/gitlab cancel demo 287'],
+  uses: { gitlab: GITLAB },
   permission: 'anyone',
   async run(ctx) {
-    const { t, args, services } = ctx;
-    const gl = services.gitlab;
-    if (!gl) throw new UserFacingError('E_CONFIG', t('gitlab.cmd.notConfigured'));
-    const product = services.config.products[args.product];
+    const { t, args, config, gitlab: gl } = ctx;
+    const product = config.products[args.product];
     if (!product) {
-      throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.unknownProduct', { product: args.product, valid: Object.keys(services.config.products).join(', ') || '-' }));
+      throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.unknownProduct', { product: args.product, valid: Object.keys(config.products).join(', ') || '-' }));
     }
     const project = product.gitlabProject;
     if (!project) throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.noProject', { product: args.product }));
@@ -67,7 +65,7 @@ export default defineCommand({
           {
             product: args.product,
             ...(ref ? { ref } : {}),
-            now: services.clock(),
+            now: ctx.clock(),
             items: items.map((p) => ({
               id: p.id, status: p.status, ref: p.ref, webUrl: p.webUrl,
               ...(p.user ? { author: p.user.name || p.user.username } : {}),

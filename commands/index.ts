@@ -1,10 +1,13 @@
 /**
- * Every chat command, registered explicitly (a test checks that each commands/*.ts file is listed here).
+ * Every chat command, registered explicitly (a test checks that each commands/*.ts file is listed here),
+ * grouped by the feature that owns it (src/features.ts registers each group through its feature).
  * Add one import and one array entry per command.
  */
 import type { CommandSpec } from '../src/core/define-command.ts';
 import help from './help.ts';
 import whoami from './whoami.ts';
+import confirm from './confirm.ts';
+import cancelConfirmation from './cancel-confirmation.ts';
 import sentry from './sentry.ts';
 import deploy from './deploy.ts';
 import rollback from './rollback.ts';
@@ -16,17 +19,16 @@ import releases from './releases.ts';
 import release from './release.ts';
 import gitlab from './gitlab.ts';
 
-export const commands: CommandSpec[] = [
-  help,
-  whoami,
-  sentry,
-  deploy,
-  rollback,
-  status,
-  tasks,
-  task,
-  cancel,
-  releases,
-  release,
-  gitlab,
-] as unknown as CommandSpec[];
+/**
+ * A spec's handlers take its own args and services; the registry holds them under the general type
+ * (the dispatcher validates the args with the spec's own schema and hands over its `uses`).
+ */
+const list = (...specs: unknown[]): CommandSpec[] => specs as CommandSpec[];
+
+/** The core's own commands: help, who am I, and the confirmation verbs. */
+export const coreCommands = list(help, whoami, confirm, cancelConfirmation);
+export const deployCommands = list(deploy, rollback, status, tasks, task, cancel, releases, release);
+export const sentryCommands = list(sentry);
+export const gitlabCommands = list(gitlab);
+
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands];

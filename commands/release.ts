@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { releaseCreatedCard } from '../cards/releases.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf, requester } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS, requester } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'release',
@@ -19,11 +19,12 @@ export default defineCommand({
   }),
   examples: ['/release create demo v1.2.0 component-a=v1.2.0'],
   // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  uses: { deploys: DEPLOYS },
   permission: { roles: ['deployer'], scope: (args) => args.product },
   async run(ctx) {
-    const deploys = deploysOf(ctx);
+    const { deploys } = ctx;
     const { product, version, pairs } = ctx.args;
-    const r = await deploys.releases.create(product, version, pairs, requester(ctx).name, ctx.services.clock());
+    const r = await deploys.releases.create(product, version, pairs, requester(ctx).name, ctx.clock());
     return cardReply(releaseCreatedCard(r, ctx.t));
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { releasesCard } from '../cards/releases.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'releases',
@@ -11,9 +11,10 @@ export default defineCommand({
   params: ['product'],
   args: z.object({ product: z.string().min(1) }),
   examples: ['/releases demo'],
+  uses: { deploys: DEPLOYS },
   permission: 'anyone',
   async run(ctx) {
-    const deploys = deploysOf(ctx);
+    const { deploys } = ctx;
     const { product } = ctx.args;
     const list = await deploys.releases.list(product);
     const current: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/define-command.ts';
-import { deploysOf, isProtected, requester } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS, isProtected, requester } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'rollback',
@@ -11,10 +11,11 @@ export default defineCommand({
   valueFlags: ['to'],
   examples: ['/rollback demo env-1', '/rollback demo env-1 --to v1.0.0'],
   // `deployer:<product>` holders may run it on that product only (permissions.ts canOn).
+  uses: { deploys: DEPLOYS },
   permission: { roles: ['deployer'], scope: (args) => args.product },
-  confirm: (args, ctx) => isProtected(ctx, args.product, args.env),
+  confirm: (args, ctx) => isProtected(ctx.deploys, args.product, args.env),
   async run(ctx) {
-    const deploys = deploysOf(ctx);
+    const { deploys } = ctx;
     const { product, env, to } = ctx.args;
     const { task, created } = await deploys.rollback({ product, env, ...(to ? { to } : {}), requestedBy: requester(ctx), message: ctx.message });
     if (!created) await deploys.showTask(task.id, ctx.message);

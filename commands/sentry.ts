@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { text } from '../src/core/message.ts';
 import { defineCommand } from '../src/core/define-command.ts';
-import { UserFacingError } from '../src/core/errors.ts';
-import '../src/sources/sentry/messages.ts';
-import { SENTRY_ACTIONS } from '../src/sources/sentry/service.ts';
+import { SENTRY, SENTRY_ACTIONS } from '../src/sources/sentry/service.ts';
 
 /**
  * `/sentry ack|unack|resolve|unresolve|ignore|assign <issueId> [person|30m|24h|100x|forever]`: the alert
@@ -19,10 +17,10 @@ export default defineCommand({
     target: z.string().optional(),
   }),
   examples: ['/sentry ack 1170820242', '/sentry resolve 1170820242', '/sentry ignore 1170820242 24h', '/sentry assign 1170820242 me'],
+  uses: { sentry: SENTRY },
   permission: { roles: ['oncall', 'deployer'] },
   async run(ctx) {
-    const sentry = ctx.services.sentry;
-    if (!sentry) throw new UserFacingError('E_CONFIG', ctx.t('sentry.err.notConfigured'));
+    const { sentry } = ctx;
     const by = ctx.person ? { id: ctx.person.id, name: ctx.person.name } : { id: ctx.message.sender.id, name: ctx.message.sender.name ?? ctx.message.sender.id };
     const done = await sentry.act({ action: ctx.args.action, issueId: ctx.args.issueId, by, ...(ctx.args.target ? { target: ctx.args.target } : {}) }, ctx.t);
     return text(done);

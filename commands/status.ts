@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { statusCard } from '../cards/status.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'status',
@@ -11,9 +11,10 @@ export default defineCommand({
   params: ['product'],
   args: z.object({ product: z.string().min(1).optional() }),
   examples: ['/status', '/status demo'],
+  uses: { deploys: DEPLOYS },
   permission: 'anyone',
   async run(ctx) {
-    const cards = statusCard(await deploysOf(ctx).status(ctx.args.product), ctx.t);
+    const cards = statusCard(await ctx.deploys.status(ctx.args.product), ctx.t);
     // Several products: one card each, the last one as the answer.
     for (const c of cards.slice(0, -1)) await ctx.reply(cardReply(c));
     const last = cards.at(-1);

@@ -4,7 +4,7 @@ import { deployTaskCard } from '../cards/deploy-task.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { UserFacingError } from '../src/core/errors.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf, requester, TASK_ID_RE } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS, requester, TASK_ID_RE } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'task',
@@ -16,9 +16,10 @@ export default defineCommand({
   params: ['id', 'action'],
   args: z.object({ id: z.string().regex(TASK_ID_RE), action: z.enum(['approve']).optional() }),
   examples: ['/task 12', '/task 12 approve'],
+  uses: { deploys: DEPLOYS },
   permission: 'anyone',
   async run(ctx) {
-    const deploys = deploysOf(ctx);
+    const { deploys } = ctx;
     if (ctx.args.action === 'approve') {
       // Only configured people can approve: the approver list holds people ids (issue 4 §5).
       if (!ctx.person) throw new UserFacingError('E_PERMISSION', ctx.t('deploy.error.notApprover', { approvers: '-' }));
@@ -28,6 +29,6 @@ export default defineCommand({
     const task = await deploys.get(ctx.args.id);
     if (!task) throw new UserFacingError('E_NOT_FOUND', ctx.t('deploy.error.unknownTask', { id: ctx.args.id }));
     const logTail = await deploys.logTail(task.id, 20);
-    return cardReply(deployTaskCard({ task, logTail, now: ctx.services.clock() }, ctx.t));
+    return cardReply(deployTaskCard({ task, logTail, now: ctx.clock() }, ctx.t));
   },
 });

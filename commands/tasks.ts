@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { taskListCard } from '../cards/task-list.ts';
 import { defineCommand } from '../src/core/define-command.ts';
 import { cardReply } from '../src/core/message.ts';
-import { deploysOf } from '../src/deploy/command-helpers.ts';
+import { DEPLOYS } from '../src/deploy/command-helpers.ts';
 
 export default defineCommand({
   name: 'tasks',
@@ -11,8 +11,9 @@ export default defineCommand({
   params: ['product'],
   args: z.object({ product: z.string().min(1).optional() }),
   examples: ['/tasks', '/tasks demo'],
+  uses: { deploys: DEPLOYS },
   permission: 'anyone',
   async run(ctx) {
-    return cardReply(taskListCard(await deploysOf(ctx).list(ctx.args.product, 15), ctx.args.product, ctx.t));
+    return cardReply(taskListCard(await ctx.deploys.list(ctx.args.product, 15), ctx.args.product, ctx.t));
   },
 });

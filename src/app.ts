@@ -1,30 +1,32 @@
 /**
- * The composition root as a function: config + store → services → bot, adapters, sources → HTTP app.
- * main.ts adds the process (signals, stdin); tests and benches call `createOpsbot` directly.
+ * The composition root as a function: config + store → coordination → features → bot, adapters,
+ * sources → HTTP app. main.ts adds the process (signals, stdin); tests and benches call `createOpsbot`.
  */
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { commands } from '../commands/index.ts';
-import type { ChatAdapter, WebhookRoute } from './adapters/types.ts';
-import { createConsoleAdapter } from './adapters/console/index.ts';
+import type { ConsoleIO } from './adapters/console/feature.ts';
 import type { Config } from './config/schema.ts';
 import { Bot } from './core/bot.ts';
 import { Confirmations } from './core/confirm.ts';
-import { DeliveryPipeline } from './core/deliveries.ts';
+import type { DeliveryPipeline } from './core/deliveries.ts';
+import { Dispatcher } from './core/dispatch.ts';
 import { EventBus } from './core/events.ts';
+import { ServiceRegistry, type Contribution, type FeatureDeps, type ServiceLookup } from './core/feature.ts';
 import type { IncomingMessage } from './core/message.ts';
+import { mountSource } from './core/mount-source.ts';
 import { ChatOutbox } from './core/outbox.ts';
+import { People } from './core/people.ts';
 import { CommandRegistry } from './core/registry.ts';
-import type { Services } from './core/services.ts';
-import { setupFeatures } from './features.ts';
+import { COMMANDS, CONFIRMATIONS } from './core/services.ts';
+import { startTakeoverLoop } from './core/takeover.ts';
+import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
+import { features as allFeatures, registerAllMessages } from './features.ts';
+import { PLATFORM_IDENTITIES } from './platforms.ts';
 import { createMetrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
+import { createCoordination, type Held } from './store/coordination.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
-import { createLeaderElection, type LeaderElection } from './store/leader.ts';
-import { PostgresStore } from './store/postgres-store.ts';
-import { PgDeliveryPipeline } from './store/postgres/delivery-pipeline.ts';
-import { PgOutboxLedger } from './store/postgres/outbox-ledger.ts';
 
 export interface OpsbotOptions {
   config: Config;
@@ -33,13 +35,16 @@ export interface OpsbotOptions {
   /** Extra chat adapters (tests: a CaptureAdapter). */
   adapters?: ChatAdapter[];
   /** Console I/O (default: process stdin/stdout when chat.console is on). */
-  consoleIO?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
+  consoleIO?: ConsoleIO;
   clock?: () => number;
 }
 
 export interface Opsbot {
-  services: Services;
   bot: Bot;
+  dispatcher: Dispatcher;
+  registry: CommandRegistry;
+  /** What the features provided (DEPLOYS, SENTRY, …). */
+  services: ServiceLookup;
   deliveries: DeliveryPipeline;
   outbox: ChatOutbox;
   routes: WebhookRoute[];
@@ -54,45 +59,57 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const { config, log } = opts;
   const clock = opts.clock ?? Date.now;
   const store = opts.store ?? (await createStore(config, process.cwd(), log));
+  const coordination = createCoordination({ store, config, log, clock });
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
-  const outbox = new ChatOutbox(log, {
-    budgetPerMinute: config.chat.budgetPerMinute,
-    clock,
-    // Several replicas (postgres): the per-chat budget and the waiting queue live in the database (issue 9 §5).
-    ...(store instanceof PostgresStore ? { ledger: new PgOutboxLedger(store.pool, { budgetPerMinute: config.chat.budgetPerMinute }) } : {}),
-  });
-  const registry = new CommandRegistry(commands);
+  const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute });
+  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock, ...(ledger ? { ledger } : {}) });
+  const features = allFeatures(opts.consoleIO ? { consoleIO: opts.consoleIO } : {});
+  registerAllMessages(features);
+  // Every feature's commands are registered, on or off: /help lists them, and a command whose feature
+  // is off answers "not configured" (dispatch.ts resolveUses).
+  const registry = new CommandRegistry(features.flatMap((f) => f.commands ?? []));
   const confirmations = new Confirmations(store, config.confirm.ttlSeconds * 1000, clock);
-  const services: Services = { config, store, events, outbox, log, locale: config.locale, clock, confirmations, commands: registry };
-  const shared = store.driver === 'postgres';
-  const bot = new Bot({ services, registry, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000, ...(shared ? { takeoverAfterMs: 60_000 } : {}) });
-  const deliveries =
-    store instanceof PostgresStore
-      ? new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention, leaseMs: config.storage.leaseSeconds * 1000 })
-      : new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention });
+  const services = new ServiceRegistry();
+  services.provide(COMMANDS, registry);
+  services.provide(CONFIRMATIONS, confirmations);
+  const people = new People(config, PLATFORM_IDENTITIES);
+  const dispatcher = new Dispatcher({
+    config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
+  });
+  const bot = new Bot({ dispatcher, store, outbox, log, clock, ...(coordination.shared ? { takeoverAfterMs: 60_000 } : {}) });
   const metrics = createMetrics();
+  const deliveries = coordination.deliveries;
   let state: Opsbot['state'] = 'starting';
 
   const onMessage = async (msg: IncomingMessage) => {
     const r = await bot.handleMessage(msg);
     metrics.messages.inc({ platform: msg.platform, duplicate: String(r.duplicate) });
   };
-  const adapters: ChatAdapter[] = [...(opts.adapters ?? [])];
-  if (config.chat.console !== false) {
-    adapters.push(createConsoleAdapter({ onMessage, ...(opts.consoleIO ?? {}) }));
+  const deps: FeatureDeps = { config, log, store, events, outbox, locale: config.locale, clock, metrics, people, coordination, services, onMessage };
+  const contributions: Contribution[] = [];
+  for (const f of features) {
+    if (!f.enabled(config)) continue;
+    const c = await f.setup(deps);
+    for (const p of c.provides ?? []) services.provide(p.key, p.value);
+    contributions.push(c);
   }
-  const features = await setupFeatures({ config, log, store, services, deliveries, onMessage, metrics });
-  adapters.push(...features.adapters);
+  const adapters: ChatAdapter[] = [...(opts.adapters ?? []), ...contributions.flatMap((c) => c.adapters ?? [])];
   for (const a of adapters) outbox.register(a);
-  const routes = [...adapters.flatMap((a) => a.routes()), ...features.routes];
+  const routes = [
+    ...adapters.flatMap((a) => a.routes()),
+    ...contributions.flatMap((c) => c.routes ?? []),
+    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log })),
+  ];
   const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state });
   let server: Server | undefined;
-  const elections: LeaderElection[] = [];
-  let takeover: NodeJS.Timeout | undefined;
+  const held: Held[] = [];
+  let stopTakeover: (() => void) | undefined;
 
   return {
-    services,
     bot,
+    dispatcher,
+    registry,
+    services,
     deliveries,
     outbox,
     routes,
@@ -104,46 +121,20 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       const recovered = await deliveries.recover();
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       // Adapters first: recovering tasks announces interrupted deploys in their chats.
-      for (const a of adapters) {
-        // With several replicas (postgres), one leader holds each long connection (DingTalk Stream,
-        // WeCom aibot websocket): a session advisory lock, taken over within seconds (scale-out.md).
-        if (store.driver === 'postgres' && config.storage.url && (a.platform === 'dingtalk' || a.platform === 'wecom')) {
-          elections.push(
-            createLeaderElection({
-              url: config.storage.url,
-              lockKey: `connection:${a.platform}`,
-              log,
-              onElected: () => void a.start().catch((err: unknown) => log.error({ err, platform: a.platform }, 'chat adapter failed to start')),
-              onDemoted: () => void a.stop().catch((err: unknown) => log.warn({ err, platform: a.platform }, 'chat adapter stop failed')),
-            }),
-          );
-          continue;
-        }
-        try {
-          await a.start();
-        } catch (err) {
-          log.error({ err, platform: a.platform }, 'chat adapter failed to start');
-        }
-      }
-      await features.start();
+      for (const a of adapters) await startAdapter(a);
+      // Timers start after every feature registered its handlers.
+      await coordination.timers.start();
+      await coordination.start();
+      for (const c of contributions) await c.start?.();
       const unanswered = await bot.recover();
       if (unanswered > 0) log.info({ unanswered }, 'answering chat messages acknowledged before the last stop');
-      if (shared) {
-        // A replica that died between acknowledging a message and answering it: another one answers.
-        takeover = setInterval(() => {
-          void bot.recover().then(
-            (n) => n > 0 && log.warn({ unanswered: n }, 'answering chat messages left by a replica that stopped'),
-            (err: unknown) => log.warn({ err }, 'chat message takeover failed'),
-          );
-        }, 30_000);
-        takeover.unref();
-      }
+      if (coordination.shared) stopTakeover = startTakeoverLoop(bot, log);
       state = 'ready';
       return server;
     },
     async stop() {
       state = 'draining';
-      if (takeover) clearInterval(takeover);
+      stopTakeover?.();
       if (server) {
         const s = server;
         await new Promise<void>((r) => {
@@ -154,12 +145,24 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       }
       await Promise.race([Promise.all([bot.idle(), deliveries.idle()]), new Promise((r) => setTimeout(r, 5000).unref())]);
       await deliveries.stop();
-      // Features (deploy tasks) stop before the adapters, so their last cards can still go out.
-      await features.stop();
-      for (const e of elections) await e.stop();
+      // Timers first, so no handler runs into a closing store; features (deploy tasks) before the
+      // adapters, so their last cards can still go out.
+      await coordination.timers.stop().catch((err: unknown) => log.warn({ err }, 'timers stop failed'));
+      for (const c of [...contributions].reverse()) await c.stop?.().catch((err: unknown) => log.warn({ err }, 'feature stop failed'));
+      for (const h of held) await h.stop();
       for (const a of adapters) await a.stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
       outbox.stop();
       await store.close();
     },
   };
+
+  /** A long connection is held by one replica at a time (coordination.hold); anything else starts here. */
+  async function startAdapter(a: ChatAdapter): Promise<void> {
+    try {
+      if (a.holdsConnection) held.push(await coordination.hold(`connection:${a.platform}`, { start: () => a.start(), stop: () => a.stop() }));
+      else await a.start();
+    } catch (err) {
+      log.error({ err, platform: a.platform }, 'chat adapter failed to start');
+    }
+  }
 }

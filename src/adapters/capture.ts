@@ -3,7 +3,16 @@
  * (Hubot's DummyAdapter, Chat SDK's mock adapter). Addresses `test:<id>`.
  */
 import type { IncomingMessage, OutgoingMessage } from '../core/message.ts';
-import type { ChatAdapter } from './types.ts';
+import type { ChatAdapter, PlatformIdentity } from './types.ts';
+
+/** Test senders are matched by person id, and mentions are person ids. */
+export const captureIdentity: PlatformIdentity = {
+  platform: 'test',
+  addressPrefixes: ['test'],
+  addressForms: ['"test:<id>"'],
+  personOf: (sender, config) => (config.people[sender.id] ? sender.id : undefined),
+  mentionOf: (id) => id,
+};
 
 export class CaptureAdapter implements ChatAdapter {
   readonly platform = 'test' as const;

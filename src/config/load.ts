@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SCOPABLE_ROLES } from '../core/permissions.ts';
+import { engineDeclaration } from '../deploy/engines/index.ts';
 import { suggest } from '../core/suggest.ts';
 import { configSchema, type Config } from './schema.ts';
 
@@ -216,9 +217,7 @@ function crossCheck(c: Config): ConfigProblem[] {
       }
     }
     for (const [env, e] of Object.entries(prod.environments)) {
-      if (e.engine.type === 'gitlab-pipeline' && !e.engine.project && !prod.gitlabProject) {
-        out.push({ path: `products.${id}.environments.${env}.engine.project`, message: 'no GitLab project for the pipeline engine', hint: `set products.${id}.gitlabProject or engine.project: group/name` });
-      }
+      out.push(...(engineDeclaration(e.engine.type).problems?.(e.engine as never, prod, `products.${id}.environments.${env}.engine`) ?? []));
     }
   }
   const consoleAs = c.chat.console;

@@ -4,6 +4,14 @@
  */
 import { z } from 'zod';
 import { sectionSchemas } from './sections.ts';
+import { PLATFORM_IDENTITIES } from '../platforms.ts';
+
+/** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
+function isChatAddress(a: string): boolean {
+  if (a === 'console') return true;
+  const i = a.indexOf(':');
+  return i > 0 && i < a.length - 1 && PLATFORM_IDENTITIES.some((p) => p.addressPrefixes.includes(a.slice(0, i)));
+}
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
 
@@ -18,36 +26,20 @@ export const teamSchema = z.strictObject({
   members: z.array(nonEmpty).default([]),
   chats: z
     .array(
-      z.string().regex(/^(dingtalk|wecom|wecom-group|wecom-webhook|console|test):.+$|^console$/, {
-        error: 'a chat address is "dingtalk:<openConversationId>", "wecom:<userid>", "wecom-group:<chatid>", "wecom-webhook:<key>" or "console"',
+      z.string().refine(isChatAddress, {
+        error: `a chat address is ${PLATFORM_IDENTITIES.flatMap((i) => i.addressForms).join(', ')}`,
       }),
     )
     .default([]),
 });
 
-export const commandEngineSchema = z.strictObject({
-  type: z.literal('command'),
-  run: z.array(nonEmpty).min(1, { error: 'run is an argv array, e.g. ["./scripts/deploy-demo.sh"]' }),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
-});
-
-export const gitlabPipelineEngineSchema = z.strictObject({
-  type: z.literal('gitlab-pipeline'),
-  project: z.string().optional(),
-  ref: nonEmpty,
-  variables: z.record(z.string(), z.string()).optional(),
-});
-
-export const ENGINE_TYPES = ['command', 'gitlab-pipeline'] as const;
-export const engineSchema = z.discriminatedUnion('type', [commandEngineSchema, gitlabPipelineEngineSchema]);
 
 export const environmentSchema = z.strictObject({
   protected: z.boolean().default(false),
   timeoutSeconds: z.number().int().positive().default(1800),
   /** People who must approve a deploy here (two-person rule); the requester cannot approve their own. */
   approvers: z.array(nonEmpty).optional(),
-  engine: engineSchema,
+  engine: sectionSchemas.engine,
 });
 
 export const productSchema = z.strictObject({

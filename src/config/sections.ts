@@ -5,6 +5,7 @@
 import { dingtalkConfigSchema } from '../adapters/dingtalk/config.ts';
 import { wecomConfigSchema } from '../adapters/wecom/config.ts';
 import { deployConfigSchema } from '../deploy/config.ts';
+import { engineConfigSchema } from '../deploy/engines/index.ts';
 import { gitlabConfigSchema, gitlabProductExtras } from '../sources/gitlab/config.ts';
 import { productAlertsSchema, sentryConfigSchema } from '../sources/sentry/config.ts';
 
@@ -14,6 +15,7 @@ export const sectionSchemas = {
   sentry: sentryConfigSchema,
   gitlab: gitlabConfigSchema,
   deploy: deployConfigSchema,
+  engine: engineConfigSchema,
   productAlerts: productAlertsSchema,
   productExtras: gitlabProductExtras,
 };

@@ -1,7 +1,7 @@
 /** Message catalog of the core (help, usage, permissions, confirmation, errors). */
-import { registerMessages } from './i18n.ts';
+import type { Catalog } from './i18n.ts';
 
-registerMessages({
+export const coreMessages: Catalog = {
   'zh-CN': {
     'core.help.title': 'opsbot 命令',
     'core.help.footer': '输入 /help <命令> 查看用法和示例',
@@ -92,4 +92,4 @@ registerMessages({
     'core.whoami.summary': 'Show your platform id, person and roles',
     'core.confirm.summary': 'Confirm a pending action',
   },
-});
+};

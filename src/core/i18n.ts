@@ -5,11 +5,12 @@
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
 
-type Catalog = Record<string, string>;
-const catalogs: Record<Locale, Catalog> = { 'zh-CN': {}, en: {} };
+/** A feature's strings per locale (each feature declares one; the app registers them all). */
+export type Catalog = Partial<Record<Locale, Record<string, string>>>;
+const catalogs: Record<Locale, Record<string, string>> = { 'zh-CN': {}, en: {} };
 
 /** Add keys for both locales; a key present in only one falls back to the other. */
-export function registerMessages(messages: Partial<Record<Locale, Catalog>>): void {
+export function registerMessages(messages: Catalog): void {
   for (const locale of LOCALES) Object.assign(catalogs[locale], messages[locale] ?? {});
 }
 

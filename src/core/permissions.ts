@@ -1,30 +1,8 @@
 /**
- * Who is who: platform sender → configured person (from `people`), and whether they may run a command.
- * An unknown sender is a viewer: commands with permission `anyone` only.
+ * Whether a person may run a command (who a sender is comes from people.ts). An unknown sender is a
+ * viewer: commands with permission `anyone` only.
  */
-import type { Config } from '../config/schema.ts';
 import type { Permission, PersonRef } from './define-command.ts';
-import type { Sender } from './message.ts';
-
-/** The console speaks as a local admin unless `chat.console: { as: <person> }`. */
-export const CONSOLE_ADMIN: PersonRef = { id: 'console', name: 'console', roles: ['admin'] };
-
-export function resolvePerson(config: Config, sender: Sender): PersonRef | undefined {
-  if (sender.platform === 'console') {
-    const c = config.chat.console;
-    if (typeof c === 'object') {
-      const p = config.people[c.as];
-      return p ? { id: c.as, name: p.name, roles: p.roles } : undefined;
-    }
-    return CONSOLE_ADMIN;
-  }
-  for (const [id, p] of Object.entries(config.people)) {
-    const platformId = sender.platform === 'dingtalk' ? p.dingtalk : sender.platform === 'wecom' ? p.wecom : undefined;
-    if (platformId !== undefined && platformId === sender.id) return { id, name: p.name, roles: p.roles };
-    if (sender.platform === 'test' && id === sender.id) return { id, name: p.name, roles: p.roles };
-  }
-  return undefined;
-}
 
 /**
  * Roles that may be held for one product only, as `<role>:<product>` (config `people.*.roles`, checked
@@ -40,7 +18,7 @@ export const scopedRole = (role: string, product: string): string => `${role}:${
  * Pure permission check before the args are known; `admin` passes everything. For a product-scoped
  * permission a role held for any product passes here; the bot then checks the actual product (`canOn`).
  */
-export function can(person: PersonRef | undefined, permission: Permission<never>): boolean {
+export function can(person: PersonRef | undefined, permission: Permission<never, never>): boolean {
   if (permission === 'anyone') return true;
   if (!person) return false;
   if (person.roles.includes('admin')) return true;
@@ -49,7 +27,7 @@ export function can(person: PersonRef | undefined, permission: Permission<never>
 }
 
 /** May this person act on `product`: `admin`, a listed role, or a listed role for that product (`deployer:demo`). */
-export function canOn(person: PersonRef | undefined, permission: Permission<never>, product: string): boolean {
+export function canOn(person: PersonRef | undefined, permission: Permission<never, never>, product: string): boolean {
   if (permission === 'anyone') return true;
   if (!person) return false;
   if (person.roles.includes('admin')) return true;
@@ -57,18 +35,5 @@ export function canOn(person: PersonRef | undefined, permission: Permission<neve
 }
 
 /** The roles that would let someone act on `product`, for the denial text: `deployer, deployer:demo`. */
-export const rolesFor = (permission: Permission<never>, product: string): string[] =>
+export const rolesFor = (permission: Permission<never, never>, product: string): string[] =>
   permission === 'anyone' ? [] : permission.roles.flatMap((r) => [r, scopedRole(r, product)]);
-
-/** Per-platform ids of configured people, for @mentions on the platform of `address`. */
-export function platformIdsFor(config: Config, personIds: string[], address: string): string[] {
-  const platform = address.split(':')[0] ?? '';
-  const ids: string[] = [];
-  for (const id of personIds) {
-    const p = config.people[id];
-    if (!p) continue;
-    const v = platform === 'dingtalk' ? p.dingtalk : platform.startsWith('wecom') ? p.wecom : undefined;
-    if (v) ids.push(v);
-  }
-  return ids;
-}

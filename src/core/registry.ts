@@ -22,12 +22,19 @@ export class UsageProblem extends Error {
 export class CommandRegistry {
   private readonly byName = new Map<string, CommandSpec>();
   private readonly specs: CommandSpec[] = [];
+  /** Specs with `when`, by name: they take over some forms of a command line (commands/cancel-confirmation.ts). */
+  private readonly variants = new Map<string, CommandSpec[]>();
 
   constructor(specs: readonly CommandSpec[] = []) {
     for (const s of specs) this.register(s);
   }
 
   register(spec: CommandSpec): void {
+    if (spec.when) {
+      const name = spec.name.toLowerCase();
+      this.variants.set(name, [...(this.variants.get(name) ?? []), spec]);
+      return;
+    }
     for (const key of [spec.name, ...(spec.aliases ?? [])].map((k) => k.toLowerCase())) {
       const other = this.byName.get(key);
       if (other) throw new RegistryError(`command name "${key}" of /${spec.name} is already taken by /${other.name}`);
@@ -38,6 +45,13 @@ export class CommandRegistry {
 
   get(name: string): CommandSpec | undefined {
     return this.byName.get(name.toLowerCase());
+  }
+
+  /** The spec that answers this command line: a matching variant of the name, else the command itself. */
+  resolve(parsed: ParsedCommand): CommandSpec | undefined {
+    const spec = this.get(parsed.name);
+    const name = (spec?.name ?? parsed.name).toLowerCase();
+    return this.variants.get(name)?.find((v) => v.when?.(parsed)) ?? spec;
   }
 
   list(): CommandSpec[] {

@@ -1,25 +1,27 @@
 /**
- * What commands and reactions can use. Features add their own service by declaration merging in their
- * own file, e.g. `declare module '../core/services.ts' { interface Services { sentry?: SentryService } }`.
+ * The core's own services, reached through typed keys like every feature's (feature.ts): the outbox
+ * shape, the command catalog (for /help) and the pending confirmations (for /confirm and a bare /cancel).
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/types.ts';
+import type { CommandSpec } from './define-command.ts';
 import type { EventBus } from './events.ts';
 import type { Locale } from './i18n.ts';
+import { serviceKey } from './feature.ts';
 import type { IncomingMessage, OutgoingMessage } from './message.ts';
+import type { Confirmations } from './confirm.ts';
 
 /** Sends to chats by address, applying per-chat budgets. */
 export interface Outbox {
   send(msg: OutgoingMessage): Promise<void>;
 }
 
-/** The pending-confirmation flow, for `/cancel` without an id. */
-export interface ConfirmationService {
-  cancel(msg: IncomingMessage): Promise<boolean>;
-}
-
-export interface Services {
+/**
+ * The process-wide parts most features and reactions use, passed explicitly (a fixed, read-only set;
+ * feature services are reached through keys, never added here).
+ */
+export interface CoreDeps {
   config: Config;
   store: Store;
   events: EventBus;
@@ -27,12 +29,18 @@ export interface Services {
   log: Logger;
   locale: Locale;
   clock: () => number;
-  confirmations?: ConfirmationService;
-  commands?: CommandCatalog;
+}
+
+/** The pending-confirmation flow, for `/cancel` without an id. */
+export interface ConfirmationService {
+  cancel(msg: IncomingMessage): Promise<boolean>;
 }
 
 /** The command declarations, for /help. */
 export interface CommandCatalog {
-  list(): import('./define-command.ts').CommandSpec[];
-  get(name: string): import('./define-command.ts').CommandSpec | undefined;
+  list(): CommandSpec[];
+  get(name: string): CommandSpec | undefined;
 }
+
+export const COMMANDS = serviceKey<CommandCatalog>('commands');
+export const CONFIRMATIONS = serviceKey<Pick<Confirmations, 'take' | 'cancel'>>('confirmations');

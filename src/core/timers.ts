@@ -38,11 +38,6 @@ export interface Timers {
   stop(): Promise<void>;
 }
 
-declare module './services.ts' {
-  interface Services {
-    timers?: Timers;
-  }
-}
 
 /** A persisted timer of StoreTimers. */
 export interface StoredTimer {

@@ -1,14 +1,8 @@
 /** Small helpers shared by the deploy commands (commands/deploy.ts, rollback.ts, …). */
 import type { CommandContext } from '../core/define-command.ts';
-import { UserFacingError } from '../core/errors.ts';
 import type { DeployService } from './service.ts';
 
-/** The deploy service, or a clear error when the lead did not enable it. */
-export function deploysOf(ctx: CommandContext<unknown>): DeployService {
-  const d = ctx.services.deploys;
-  if (!d) throw new UserFacingError('E_CONFIG', ctx.t('deploy.error.notConfigured'));
-  return d;
-}
+export { DEPLOYS } from './service.ts';
 
 /** Who asks: the configured person, else the platform identity. */
 export function requester(ctx: CommandContext<unknown>): { id: string; name: string } {
@@ -20,9 +14,7 @@ export function requester(ctx: CommandContext<unknown>): { id: string; name: str
 /** Task ids are typed `12` or `#12`. */
 export const TASK_ID_RE = /^#?\d+$/;
 
-/** Whether an environment asks for confirmation (protected: true). Unknown names are reported by run(). */
-export function isProtected(ctx: CommandContext<unknown>, product: string, env: string): boolean {
-  const d = ctx.services.deploys;
-  if (!d) return false;
-  return d.model.environment(product, env).protected === true;
+/** Whether an environment asks for confirmation (protected: true); an unknown name throws its user-facing error. */
+export function isProtected(deploys: DeployService, product: string, env: string): boolean {
+  return deploys.model.environment(product, env).protected === true;
 }

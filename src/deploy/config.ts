@@ -27,9 +27,10 @@ export type DeployConfig = z.infer<typeof deployConfigSchema>;
 /** Defaults when the `deploy:` section is absent. */
 export const defaultDeployConfig: DeployConfig = deployConfigSchema.parse({});
 
-export type CommandEngineConfig = { type: 'command'; run: string[]; cwd?: string; env?: Record<string, string> };
-export type GitlabEngineConfig = { type: 'gitlab-pipeline'; project?: string; ref: string; variables?: Record<string, string> };
-export type EngineConfig = CommandEngineConfig | GitlabEngineConfig;
+export type { EngineConfig } from './engines/index.ts';
+import type { EngineConfig } from './engines/index.ts';
+export type CommandEngineConfig = Extract<EngineConfig, { type: 'command' }>;
+export type GitlabEngineConfig = Extract<EngineConfig, { type: 'gitlab-pipeline' }>;
 
 /** `products.<p>.environments.<env>` as far as deploys are concerned. */
 export interface EnvironmentConfig {

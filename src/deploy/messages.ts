@@ -1,7 +1,7 @@
 /** The deploy feature's chat strings (zh-CN default, English). Keys are prefixed `deploy.`. */
-import { registerMessages } from '../core/i18n.ts';
+import type { Catalog } from '../core/i18n.ts';
 
-registerMessages({
+export const deployMessages: Catalog = {
   'zh-CN': {
     'deploy.error.unknownProduct': '未知产品 {product}。可用的产品：{valid}',
     'deploy.error.unknownEnv': '产品 {product} 没有环境 {env}。可用的环境：{valid}',
@@ -144,4 +144,4 @@ registerMessages({
     'deploy.card.approve': 'Approve',
     'deploy.approve.done': 'Task #{id} approved',
   },
-});
+};

@@ -5,7 +5,6 @@
 import { UserFacingError } from '../core/errors.ts';
 import { t, type Locale } from '../core/i18n.ts';
 import type { EnvironmentConfig, ProductConfig, ProductsConfig } from './config.ts';
-import './messages.ts';
 
 /** Compare version strings "semver-ish": `v1.10.0` > `v1.9.2` > `v1.9.2-rc1`; non-numeric parts compare as text. */
 export function compareVersions(a: string, b: string): number {

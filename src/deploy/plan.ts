@@ -1,5 +1,6 @@
 /** What a deploy would change (the `--dry-run` plan) and the per-environment status view. */
 import type { DeploymentRecord } from './releases.ts';
+import type { EngineType } from './engines/index.ts';
 import type { DeployTask } from './tasks.ts';
 
 export interface ComponentChange {
@@ -13,7 +14,7 @@ export interface DeployPlan {
   release: string;
   env: string;
   protected: boolean;
-  engine: 'command' | 'gitlab-pipeline';
+  engine: EngineType;
   currentRelease?: string;
   /** Every component of the release; `from === to` means unchanged. */
   changes: ComponentChange[];

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../core/events.ts';
 import type { Store } from '../store/types.ts';
 import type { DeployConfig } from './config.ts';
-import type { Engine, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
+import type { Engine, EngineCapabilities, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
 import type { DeployModel } from './model.ts';
 import type { ProgressThrottle } from './progress.ts';
 import { NotStarted, type DeployQueue } from './queue.ts';
@@ -32,7 +32,9 @@ export interface RunnerDeps {
   store: Store;
   model: DeployModel;
   releases: ReleaseRegistry;
-  engines: Record<DeployTask['engine'], Engine>;
+  engines: Record<string, Engine>;
+  /** What each engine type's runs allow (engines/index.ts declarations). */
+  capabilities(type: string): EngineCapabilities;
   progress: ProgressThrottle;
   events: EventBus;
   log: Logger;
@@ -99,7 +101,7 @@ export class TaskRunner {
     let run: EngineRun;
     try {
       // context() throws when the product/environment left the config since the task was queued.
-      run = this.d.engines[t.engine].start(this.context(t));
+      run = this.engine(t).start(this.context(t));
     } catch (err) {
       await this.finish(t.id, { outcome: 'failed', reason: (err as Error).message });
       return undefined;
@@ -237,7 +239,7 @@ export class TaskRunner {
       active.detached = true;
       if (active.timer) clearTimeout(active.timer);
       this.active.delete(taskId);
-      if (task.engine === 'gitlab-pipeline') {
+      if (this.d.capabilities(task.engine).detachable) {
         active.run.detach?.();
         active.end();
         return;
@@ -265,6 +267,12 @@ export class TaskRunner {
     if (active.detached && this.stopped && (await this.d.repo.get(taskId))?.state === 'running') throw new NotStarted();
   }
 
+  private engine(t: DeployTask): Engine {
+    const e = this.d.engines[t.engine];
+    if (!e) throw new Error(`no engine of type ${t.engine}`);
+    return e;
+  }
+
   /** Marks a task interrupted (unless it already ended) and shows it; never re-runs it. */
   async interrupt(taskId: string, reason: string, line: string): Promise<void> {
     const now = this.d.clock();
@@ -283,7 +291,7 @@ export class TaskRunner {
 
   private resumeRun(task: DeployTask): EngineRun | undefined {
     try {
-      return this.d.engines[task.engine].resume?.(this.context(task));
+      return this.engine(task).resume?.(this.context(task));
     } catch (err) {
       this.d.log.warn({ err, taskId: task.id }, 'deploy: resume failed');
       return undefined;
@@ -344,11 +352,11 @@ export class TaskRunner {
     try {
       const task = await this.d.repo.get(id);
       if (!task || isTerminal(task.state)) return;
-      if (task.engine === 'command') {
+      if (this.d.capabilities(task.engine).detachable) {
+        a.run.detach?.();
+      } else {
         a.run.cancel();
         await this.interrupt(id, 'shutdown', 'the bot is shutting down');
-      } else {
-        a.run.detach?.();
       }
     } finally {
       a.end();

@@ -1,17 +1,17 @@
 /**
  * The deploy feature's facade (issue 4): plan, enqueue, rollback, cancel, status, list, recover,
- * stop. Commands reach it as `services.deploys`; the lead creates it with createDeployService().
+ * stop. Commands reach it through the DEPLOYS key; feature.ts creates it with createDeployService().
  */
 import { UserFacingError } from '../core/errors.ts';
 import { t as translate, type Locale } from '../core/i18n.ts';
 import { cardReply, type IncomingMessage } from '../core/message.ts';
-import type { Services } from '../core/services.ts';
+import type { CoreDeps } from '../core/services.ts';
 import type { Card } from '../../cards/model.ts';
 import { deployTaskCard } from '../../cards/deploy-task.ts';
 import { defaultDeployConfig, deployConfigSchema, type DeployConfig, type ProductsConfig } from './config.ts';
-import { createCommandEngine } from './engines/command.ts';
-import { createGitlabPipelineEngine, type GitlabPipelineApi } from './engines/gitlab-pipeline.ts';
+import { ENGINES, engineDeclaration } from './engines/index.ts';
 import type { Engine } from './engines/types.ts';
+import { serviceKey, type ServiceLookup } from '../core/feature.ts';
 import { DeployModel } from './model.ts';
 import { computeChanges, type DeployPlan, type ProductStatus } from './plan.ts';
 import { ProgressThrottle } from './progress.ts';
@@ -19,7 +19,6 @@ import { ReleaseRegistry } from './releases.ts';
 import { TaskRunner } from './runner.ts';
 import type { DeployQueue } from './queue.ts';
 import { awaitingApproval, isTerminal, laneOf, TaskRepo, type DeployTask } from './tasks.ts';
-import './messages.ts';
 
 export interface TaskRequest {
   product: string;
@@ -53,32 +52,29 @@ export interface DeployService {
   idle(ms?: number): Promise<void>;
 }
 
-declare module '../core/services.ts' {
-  interface Services {
-    deploys?: DeployService;
-  }
-}
+/** The deploy service the deploy commands use (commands/deploy.ts and friends). */
+export const DEPLOYS = serviceKey<DeployService>('deploys', 'deploy.error.notConfigured');
 
 export interface DeployServiceOptions {
   /** Default: `services.config.products`. */
   products?: ProductsConfig;
   /** Default: `services.config.deploy` parsed with deployConfigSchema. */
   config?: Partial<DeployConfig>;
-  /** The GitLab client (src/integrations/gitlab-api.ts createGitlabApi); without it gitlab-pipeline tasks fail. */
-  gitlab?: GitlabPipelineApi;
-  /** Replace engines (tests). */
+  /** Services of earlier features, for the engines (the GitLab client for gitlab-pipeline). */
+  services?: ServiceLookup;
+  /** Replace engines by type (tests). */
   engines?: Partial<Record<DeployTask['engine'], Engine>>;
   /** Several replicas on one database: the shared queue schedules the tasks (queue.ts). */
   queue?: DeployQueue;
 }
 
-function readConfig(services: Services, given?: Partial<DeployConfig>): DeployConfig {
+function readConfig(services: CoreDeps, given?: Partial<DeployConfig>): DeployConfig {
   const raw = given ?? (services.config as { deploy?: unknown } | undefined)?.deploy ?? {};
   const parsed = deployConfigSchema.safeParse(raw);
   return parsed.success ? parsed.data : { ...defaultDeployConfig, ...(raw as Partial<DeployConfig>) };
 }
 
-export function createDeployService(services: Services, opts: DeployServiceOptions = {}): DeployService {
+export function createDeployService(services: CoreDeps, opts: DeployServiceOptions = {}): DeployService {
   const locale = services.locale;
   const tr = (key: string, vars?: Record<string, string | number>) => translate(locale, key, vars);
   const config = readConfig(services, opts.config);
@@ -88,18 +84,9 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
   const repo = new TaskRepo(services.store);
   const replyTo = new Map<string, IncomingMessage>();
 
-  const engines: Record<DeployTask['engine'], Engine> = {
-    command: opts.engines?.command ?? createCommandEngine({ cancelGraceMs: config.cancelGraceMs, clock: services.clock }),
-    'gitlab-pipeline':
-      opts.engines?.['gitlab-pipeline'] ??
-      createGitlabPipelineEngine({
-        ...(opts.gitlab ? { api: opts.gitlab } : {}),
-        events: services.events,
-        pollIntervalMs: config.pollIntervalMs,
-        maxPollIntervalMs: config.maxPollIntervalMs,
-        clock: services.clock,
-      }),
-  };
+  const lookup: ServiceLookup = opts.services ?? { get: () => undefined };
+  const engines: Record<string, Engine> = {};
+  for (const d of ENGINES) engines[d.type] = opts.engines?.[d.type] ?? d.create({ config, events: services.events, clock: services.clock, services: lookup });
 
   const logTail = (id: string, n = 6) => services.store.readLog(id, { tail: n });
   const taskCard = async (task: DeployTask, loc: Locale = locale) =>
@@ -116,7 +103,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
     services.log.warn({ err }, 'deploy: progress card failed'),
   );
   const runner = new TaskRunner({
-    repo, store: services.store, model, releases, engines, progress, events: services.events, log: services.log, clock: services.clock, config,
+    repo, store: services.store, model, releases, engines, capabilities: (type) => engineDeclaration(type).capabilities, progress, events: services.events, log: services.log, clock: services.clock, config,
     ...(opts.queue ? { queue: opts.queue } : {}),
   });
 

@@ -3,6 +3,7 @@
  * scheduling rule (issue 4 §3): one running task per product+environment, tasks of one
  * product+environment start in order, and at most `concurrency` run in total.
  */
+import type { EngineType } from './engines/index.ts';
 import type { Collection, Store } from '../store/types.ts';
 
 export type TaskState = 'waiting' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -32,7 +33,7 @@ export interface DeployTask {
   chat: string;
   /** The chat message (or click) that asked for it: the idempotency key with `chat`. */
   messageId?: string;
-  engine: 'command' | 'gitlab-pipeline';
+  engine: EngineType;
   engineRef?: EngineRef;
   createdAt: number;
   startedAt?: number;

@@ -7,7 +7,6 @@ import { releasesCard } from '../../cards/releases.ts';
 import { statusCard } from '../../cards/status.ts';
 import { taskListCard } from '../../cards/task-list.ts';
 import { t, type Locale } from '../../src/core/i18n.ts';
-import '../../src/deploy/messages.ts';
 import type { DeployTask } from '../../src/deploy/tasks.ts';
 
 const tr = (locale: Locale) => (k: string, v?: Record<string, string | number>) => t(locale, k, v);

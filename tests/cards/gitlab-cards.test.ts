@@ -4,7 +4,6 @@ import { gitlabMergeRequestCard } from '../../cards/gitlab-merge-request.ts';
 import { gitlabTagCard } from '../../cards/gitlab-tag.ts';
 import { cardToMarkdown, cardToText } from '../../cards/model.ts';
 import { t as translate, type Locale } from '../../src/core/i18n.ts';
-import '../../src/sources/gitlab/messages.ts';
 
 const tr = (locale: Locale) => (key: string, vars?: Record<string, string | number>) => translate(locale, key, vars);
 const zh = tr('zh-CN');

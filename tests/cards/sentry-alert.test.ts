@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { sentryAlertCard, sentryDigestCard, sentryEscalationCard, when, type SentryAlertView } from '../../cards/sentry-alert.ts';
 import { cardToText, type Button, type Card } from '../../cards/model.ts';
 import { t } from '../../src/core/i18n.ts';
-import '../../src/sources/sentry/messages.ts';
 
 const zh = (k: string, v?: Record<string, string | number>) => t('zh-CN', k, v);
 const en = (k: string, v?: Record<string, string | number>) => t('en', k, v);

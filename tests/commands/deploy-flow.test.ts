@@ -3,22 +3,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cardToText } from '../../cards/model.ts';
 import { replyToText } from '../../src/core/bot.ts';
-import { createDeployService } from '../../src/deploy/service.ts';
-import { createTestBot } from '../helpers/test-bot.ts';
+import { DEPLOYS } from '../../src/deploy/service.ts';
+import { BASE_YAML, createTestBot } from '../helpers/test-bot.ts';
 
 type TB = Awaited<ReturnType<typeof createTestBot>>;
 let tb: TB | undefined;
 afterEach(async () => {
-  await tb?.opsbot.services.deploys?.stop();
   await tb?.stop();
   tb = undefined;
 });
 
 async function setup() {
-  tb = await createTestBot();
-  const deploys = createDeployService(tb.opsbot.services, { config: { progressThrottleMs: 0 } });
-  tb.opsbot.services.deploys = deploys;
-  await deploys.recover();
+  // Every progress update as its own card update, so the test sees each state.
+  tb = await createTestBot({ yaml: `${BASE_YAML}deploy: { progressThrottleMs: 0 }\n` });
+  const deploys = tb.opsbot.services.get(DEPLOYS)!;
   const cards = (key: string) => tb!.adapter.sent.filter((m) => m.cardKey === key).map((m) => replyToText(m.reply));
   return { ...tb, deploys, cards };
 }

@@ -1,7 +1,7 @@
 // Per-product deploy permission: `deployer:<product>` lets alice deploy `demo` but not `billing`, through
 // the real commands, deploy service and bot (global `deployer` and `admin` keep working as before).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDeployService } from '../../src/deploy/service.ts';
+import { DEPLOYS } from '../../src/deploy/service.ts';
 import { createTestBot } from '../helpers/test-bot.ts';
 
 const product = (id: string) => `
@@ -31,16 +31,13 @@ products:${product('demo')}${product('billing')}
 type TB = Awaited<ReturnType<typeof createTestBot>>;
 let tb: TB | undefined;
 afterEach(async () => {
-  await tb?.opsbot.services.deploys?.stop();
   await tb?.stop();
   tb = undefined;
 });
 
 async function setup(locale: 'en' | 'zh-CN' = 'en') {
-  tb = await createTestBot({ yaml: yaml(locale) });
-  const deploys = createDeployService(tb.opsbot.services, { config: { progressThrottleMs: 0 } });
-  tb.opsbot.services.deploys = deploys;
-  await deploys.recover();
+  tb = await createTestBot({ yaml: `${yaml(locale)}\ndeploy: { progressThrottleMs: 0 }\n` });
+  const deploys = tb.opsbot.services.get(DEPLOYS)!;
   const say = async (text: string, from: string) => (await tb!.say(text, { from })).join('\n');
   return { ...tb, say, deploys };
 }

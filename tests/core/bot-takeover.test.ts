@@ -3,8 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureAdapter } from '../../src/adapters/capture.ts';
 import { Bot } from '../../src/core/bot.ts';
-import type { Confirmations } from '../../src/core/confirm.ts';
-import type { CommandRegistry } from '../../src/core/registry.ts';
+import { pino } from 'pino';
 import { createTestBot } from '../helpers/test-bot.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -16,9 +15,8 @@ describe('taking over unanswered messages of another replica', () => {
   it('waits out the grace period, then exactly one replica answers', async () => {
     const t = await createTestBot();
     stops.push(t.stop);
-    const { services } = t.opsbot;
-    const replica = () =>
-      new Bot({ services, registry: services.commands as CommandRegistry, confirmations: services.confirmations as Confirmations, confirmTtlMs: 60_000, takeoverAfterMs: 60_000 });
+    const { dispatcher, outbox } = t.opsbot;
+    const replica = () => new Bot({ dispatcher, store: t.store, outbox, log: pino({ level: 'silent' }), clock: Date.now, takeoverAfterMs: 60_000 });
     const msg = CaptureAdapter.message('/help', { id: 'left-behind' });
     const seen = t.store.collection<{ at: number; status: string; msg?: unknown; owner?: string }>('chat-messages', { tier: 'bulk' });
     await seen.put('test:left-behind', { at: Date.now() - 5_000, status: 'pending', msg, owner: 'dead-replica' });

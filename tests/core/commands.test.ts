@@ -13,7 +13,7 @@ describe('help, usage, unknown commands', () => {
     stop = t.stop;
     const [out] = await t.say('/help');
     expect(out).toContain('opsbot commands');
-    for (const spec of t.opsbot.services.commands!.list()) expect(out).toContain(`/${spec.name}`);
+    for (const spec of t.opsbot.registry.list()) expect(out).toContain(`/${spec.name}`);
   });
   it('/help <command> shows usage and examples', async () => {
     const t = await createTestBot();

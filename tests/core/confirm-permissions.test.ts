@@ -47,7 +47,7 @@ afterEach(async () => {
 
 async function bot(clock?: () => number) {
   const t = await createTestBot(clock ? { clock } : {});
-  const reg = t.opsbot.services.commands as CommandRegistry;
+  const reg = t.opsbot.registry;
   for (const c of [push, boom, nope]) reg.register(c as unknown as CommandSpec);
   stop = t.stop;
   return t;

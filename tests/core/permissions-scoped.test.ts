@@ -83,7 +83,7 @@ afterEach(async () => {
 
 async function bot() {
   const t = await createTestBot({ yaml: YAML });
-  (t.opsbot.services.commands as CommandRegistry).register(ship as unknown as CommandSpec);
+  t.opsbot.registry.register(ship as unknown as CommandSpec);
   stop = t.stop;
   return t;
 }

@@ -4,7 +4,7 @@ import { createDeployService } from '../../src/deploy/service.ts';
 import { mapPipelineStatus } from '../../src/deploy/engines/gitlab-pipeline.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { FakeGitlab } from './fake-gitlab.ts';
-import { harness, msg, until, who } from './helpers.ts';
+import { harness, msg, until, who, withGitlab } from './helpers.ts';
 
 let gl: FakeGitlab;
 beforeEach(async () => {
@@ -18,7 +18,7 @@ const cfg = { pollIntervalMs: 10, maxPollIntervalMs: 40, progressThrottleMs: 0 }
 function service(store = new MemoryStore(), pollIntervalMs = cfg.pollIntervalMs) {
   const h = harness(undefined, store);
   const gitlab = createGitlabApi({ url: gl.url, token: 'glpat-test' });
-  const deploys = createDeployService(h.services, { config: { ...cfg, pollIntervalMs }, gitlab });
+  const deploys = createDeployService(h.services, { config: { ...cfg, pollIntervalMs }, services: withGitlab(gitlab) });
   return { ...h, deploys };
 }
 

@@ -3,10 +3,16 @@ import { pino } from 'pino';
 import type { Config } from '../../src/config/schema.ts';
 import { EventBus } from '../../src/core/events.ts';
 import type { OutgoingMessage } from '../../src/core/message.ts';
-import type { Services } from '../../src/core/services.ts';
+import type { CoreDeps } from '../../src/core/services.ts';
 import type { ProductsConfig } from '../../src/deploy/config.ts';
 import type { Engine, EngineContext, EngineResult } from '../../src/deploy/engines/types.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { lookupOf, provide, type ServiceLookup } from '../../src/core/feature.ts';
+import type { GitlabPipelineApi } from '../../src/deploy/engines/gitlab-pipeline.ts';
+import { GITLAB, type GitlabService } from '../../src/sources/gitlab/service.ts';
+
+/** The services the GitLab feature would provide, with only the pipeline calls the engine makes. */
+export const withGitlab = (api: GitlabPipelineApi): ServiceLookup => lookupOf(provide(GITLAB, { api } as unknown as GitlabService));
 
 export const SCRIPT = new URL('../../scripts/deploy-demo.sh', import.meta.url).pathname;
 
@@ -30,7 +36,7 @@ export function demoProducts(run: string[] = [SCRIPT], extraEnv: Record<string, 
 }
 
 export interface Harness {
-  services: Services;
+  services: CoreDeps;
   store: MemoryStore;
   sent: OutgoingMessage[];
   events: EventBus;
@@ -47,7 +53,7 @@ export function harness(products: ProductsConfig = demoProducts(), store = new M
     log: pino({ level: 'silent' }),
     locale: 'en',
     clock: () => Date.now(),
-  } satisfies Services;
+  } satisfies CoreDeps;
   return { services, store, sent, events };
 }
 

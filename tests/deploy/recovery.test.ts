@@ -3,7 +3,7 @@ import { createGitlabApi } from '../../src/integrations/gitlab-api.ts';
 import { createDeployService } from '../../src/deploy/service.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { FakeGitlab } from './fake-gitlab.ts';
-import { harness, ManualEngine, msg, until, who } from './helpers.ts';
+import { harness, ManualEngine, msg, until, who, withGitlab } from './helpers.ts';
 
 let gl: FakeGitlab;
 beforeEach(async () => {
@@ -44,14 +44,14 @@ describe('recovery after a restart', () => {
     const gitlab = createGitlabApi({ url: gl.url, token: 't' });
     const cfg = { pollIntervalMs: 20, maxPollIntervalMs: 20, progressThrottleMs: 0 };
     const h1 = harness(undefined, store);
-    const d1 = createDeployService(h1.services, { config: cfg, gitlab });
+    const d1 = createDeployService(h1.services, { config: cfg, services: withGitlab(gitlab) });
     const { task } = await d1.enqueue({ product: 'demo', release: 'v1.1.0', env: 'prod', requestedBy: who, message: msg() });
     await until(async () => (await d1.get(task.id))?.engineRef?.pipelineId !== undefined);
     await d1.stop(); // graceful: the GitLab run is detached, not cancelled
     expect((await d1.get(task.id))?.state).toBe('running');
 
     const h2 = harness(undefined, store);
-    const d2 = createDeployService(h2.services, { config: cfg, gitlab });
+    const d2 = createDeployService(h2.services, { config: cfg, services: withGitlab(gitlab) });
     await d2.recover();
     await until(async () => (await d2.get(task.id))?.state === 'succeeded');
     expect((await d2.logTail(task.id, 50)).join('\n')).toContain('re-attached');

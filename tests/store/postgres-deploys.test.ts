@@ -2,6 +2,7 @@
 // own PostgresStore and PgDeployQueue, as separate replicas would have. The database keeps one running
 // deploy per product+env and their order; a replica that dies mid-deploy has the task announced as
 // interrupted by another; approvals and cancels work whichever replica gets them.
+import { engineDeclaration } from '../../src/deploy/engines/index.ts';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../src/core/message.ts';
@@ -70,7 +71,7 @@ async function replica(url: string, name: string, engine: TraceEngine, o: { conc
   await store.init();
   const h = harness(products, undefined);
   const services = { ...h.services, store };
-  const queue = new PgDeployQueue(store, pino({ level: 'silent' }), { concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 3000, pollMs: 100 });
+  const queue = new PgDeployQueue(store, pino({ level: 'silent' }), { concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 3000, pollMs: 100, reattachable: (t) => engineDeclaration(t.engine).capabilities.followsExternalRun });
   const deploys = createDeployService(services, { config: { concurrency: o.concurrency ?? 4, progressThrottleMs: 0 }, engines: { command: engine.forReplica(name), ...(o.pipeline ? { 'gitlab-pipeline': o.pipeline } : {}) }, queue });
   await deploys.recover();
   const r = { name, store, deploys, sent: h.sent };

@@ -13,7 +13,7 @@ import { registerSentryReactions, type SentryReactions } from '../../src/sources
 import { PgTimers } from '../../src/store/postgres/timers.ts';
 import { PostgresStore } from '../../src/store/postgres-store.ts';
 import { usePostgres } from '../helpers/pg.ts';
-import { botConfig, sentryConfig } from '../sources/sentry/helpers.ts';
+import { botConfig, peopleOf, sentryConfig } from '../sources/sentry/helpers.ts';
 
 const cluster = usePostgres();
 const log = pino({ level: 'silent' });
@@ -111,7 +111,7 @@ describe('Sentry escalation on two replicas', () => {
       const events = new EventBus((err) => {
         throw err;
       });
-      const r = registerSentryReactions({ config: botConfig(), store, events, outbox, log, locale: 'en', clock: Date.now, timers }, { sentry, tickMs: 0 });
+      const r = registerSentryReactions({ config: botConfig(), store, events, outbox, log, locale: 'en', clock: Date.now, timers, people: peopleOf(botConfig()) }, { sentry, tickMs: 0 });
       cleanup.push(async () => r.stop());
       await timers.start();
       replicas.push({ name, r, store });

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Store } from '../../store/types.ts';
 import type { ChatAdapter, WebhookRoute } from '../types.ts';
+import { dingtalkIdentity } from './identity.ts';
 import { DingtalkClient, type DingtalkApiStats } from './client.ts';
 import type { DingtalkConfig } from './config.ts';
 import { dingtalkWebhookRoute } from './http.ts';
@@ -96,7 +97,9 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
 
   return {
     platform: 'dingtalk',
-    addressPrefixes: ['dingtalk'],
+    addressPrefixes: dingtalkIdentity.addressPrefixes,
+    // The Stream connection is held by one replica at a time (scale-out.md).
+    holdsConnection: true,
     routes: () => routes,
     async start() {
       stream?.start();

@@ -2,6 +2,7 @@
  * The WeCom (企业微信) chat adapter: self-built app callback + message/send, the 智能机器人 in long-
  * connection or API mode, and group-robot pushes (chat-platforms.md §5–8, issue 6).
  */
+import { wecomIdentity } from './identity.ts';
 import type { Logger } from 'pino';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Store } from '../../store/types.ts';
@@ -77,7 +78,9 @@ export function createWecomAdapter(deps: WecomAdapterDeps): WecomAdapter {
 
   return {
     platform: 'wecom',
-    addressPrefixes: ['wecom', 'wecom-group', 'wecom-webhook'],
+    addressPrefixes: wecomIdentity.addressPrefixes,
+    // The 智能机器人 long connection is held by one replica at a time (chat-platforms.md, scale-out.md).
+    holdsConnection: true,
     client,
     ...(connection ? { connection } : {}),
     routes(): WebhookRoute[] {

@@ -4,9 +4,10 @@
  * cancel = SIGTERM to the process group, then SIGKILL after a grace period (issue 4 §4).
  */
 import { spawn } from 'node:child_process';
+import { z } from 'zod';
 import type { CommandEngineConfig } from '../config.ts';
 import { componentEnvName } from '../model.ts';
-import { deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+import { defineEngine, deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
 
 export interface CommandEngineOptions {
   cancelGraceMs: number;
@@ -98,3 +99,17 @@ export function createCommandEngine(opts: CommandEngineOptions): Engine {
     },
   };
 }
+
+/** `type: command`: a local argv (no shell), OPSBOT_* variables in its environment (issue 4 §4). */
+export const commandEngine = defineEngine({
+  type: 'command',
+  configSchema: z.strictObject({
+    type: z.literal('command'),
+    run: z.array(z.string().min(1, { error: 'must not be empty' })).min(1, { error: 'run is an argv array, e.g. ["./scripts/deploy-demo.sh"]' }),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+  }),
+  // A script dies with its process: it can be stopped, never let go and picked up again.
+  capabilities: { detachable: false, cancellable: true, followsExternalRun: false },
+  create: ({ config, clock }) => createCommandEngine({ cancelGraceMs: config.cancelGraceMs, clock }),
+});

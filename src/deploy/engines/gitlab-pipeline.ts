@@ -4,11 +4,13 @@
  * the GitLab webhook source (gitlab.md §2.2: hooks fire on every transition, may repeat or arrive out
  * of order, so any terminal status is confirmed by the same handler only once), cancel on `/cancel`.
  */
+import { z } from 'zod';
 import type { EventBus } from '../../core/events.ts';
+import { GITLAB } from '../../sources/gitlab/service.ts';
 import type { GitlabEngineConfig } from '../config.ts';
 import { componentEnvName } from '../model.ts';
 import type { EngineRef } from '../tasks.ts';
-import { deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+import { defineEngine, deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
 
 /** A pipeline as src/integrations/gitlab-api.ts returns it. */
 export interface GitlabPipeline {
@@ -182,3 +184,24 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
     },
   };
 }
+
+/** `type: gitlab-pipeline`: create a pipeline on `ref` and follow it (gitlab.md §2). */
+export const gitlabPipelineEngine = defineEngine({
+  type: 'gitlab-pipeline',
+  configSchema: z.strictObject({
+    type: z.literal('gitlab-pipeline'),
+    project: z.string().optional(),
+    ref: z.string().min(1, { error: 'must not be empty' }),
+    variables: z.record(z.string(), z.string()).optional(),
+  }),
+  // The pipeline runs on GitLab: shutdown only stops following it, and any replica can re-attach.
+  capabilities: { detachable: true, cancellable: true, followsExternalRun: true },
+  problems: (engine, product, at) =>
+    engine.project || product.gitlabProject
+      ? []
+      : [{ path: `${at}.project`, message: 'no GitLab project for the pipeline engine', hint: `set ${at.replace(/\.environments\..*$/, '')}.gitlabProject or engine.project: group/name` }],
+  create: ({ config, events, clock, services }) => {
+    const api = services.get(GITLAB)?.api;
+    return createGitlabPipelineEngine({ ...(api ? { api } : {}), events, pollIntervalMs: config.pollIntervalMs, maxPollIntervalMs: config.maxPollIntervalMs, clock });
+  },
+});

@@ -46,3 +46,40 @@ export function deployVariables(task: DeployTask, envName: (component: string) =
   for (const [component, version] of Object.entries(task.components)) vars[`OPSBOT_VERSION_${envName(component)}`] = version;
   return vars;
 }
+
+/** What the runner and the queue may do with an engine's runs, declared by the engine (never inferred from its name). */
+export interface EngineCapabilities {
+  /** A run can be let go without stopping it (shutdown, a lost claim) and picked up again with `resume`. */
+  detachable: boolean;
+  /** A running deploy can be cancelled. */
+  cancellable: boolean;
+  /** The run lives outside opsbot (a pipeline): another replica may re-attach to it when this one dies. */
+  followsExternalRun: boolean;
+}
+
+/** What an engine's factory gets. */
+export interface EngineFactoryDeps {
+  /** The `deploy:` section (timeouts, poll intervals, cancel grace). */
+  config: import('../config.ts').DeployConfig;
+  events: import('../../core/events.ts').EventBus;
+  clock: () => number;
+  /** Services of the features set up before the deploy feature (the GitLab client, say). */
+  services: import('../../core/feature.ts').ServiceLookup;
+}
+
+/**
+ * One deploy engine, declared once (issue 14 §3): the config union (`engine.type`), the plan, the
+ * runner's detach-or-cancel choice and the queue's re-attach all derive from this declaration.
+ * Adding an engine: one file in src/deploy/engines/ and one entry in engines/index.ts.
+ */
+export interface EngineDeclaration<T extends string = string, S extends import('zod').ZodType = import('zod').ZodType> {
+  type: T;
+  /** The `engine:` object of an environment with this type (a zod strict object with `type: z.literal(T)`). */
+  configSchema: S;
+  capabilities: EngineCapabilities;
+  create(deps: EngineFactoryDeps): Engine;
+  /** Checks that need the rest of the product's config; `at` is the YAML path of the `engine:` object. */
+  problems?(engine: import('zod').infer<S>, product: { gitlabProject?: string | undefined }, at: string): { path: string; message: string; hint?: string }[];
+}
+
+export const defineEngine = <T extends string, S extends import('zod').ZodType>(d: EngineDeclaration<T, S>): EngineDeclaration<T, S> => d;

@@ -1,7 +1,7 @@
 /** Message catalog of the GitLab feature (cards, reactions, /gitlab). zh-CN is the default. */
-import { registerMessages } from '../../core/i18n.ts';
+import type { Catalog } from '../../core/i18n.ts';
 
-registerMessages({
+export const gitlabMessages: Catalog = {
   'zh-CN': {
     'gitlab.pipeline.title.failed': '流水线失败：{product} {ref} #{id}',
     'gitlab.pipeline.title.retrying': '流水线重试中：{product} {ref} #{id}',
@@ -108,4 +108,4 @@ registerMessages({
     'gitlab.error.400': 'GitLab refused the request (400): {detail}',
     'gitlab.error.other': 'GitLab request failed ({status}): {detail}',
   },
-});
+};

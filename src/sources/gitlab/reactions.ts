@@ -9,7 +9,7 @@ import type { Config } from '../../config/schema.ts';
 import type { DomainEvent } from '../../core/events.ts';
 import { t as translate } from '../../core/i18n.ts';
 import { cardReply } from '../../core/message.ts';
-import type { Services } from '../../core/services.ts';
+import type { CoreDeps } from '../../core/services.ts';
 import type { GitlabApi } from '../../integrations/gitlab-api.ts';
 import type { Card } from '../../../cards/model.ts';
 import { gitlabMergeRequestCard } from '../../../cards/gitlab-merge-request.ts';
@@ -21,7 +21,6 @@ import type {
 import { handleTagCreated } from './tags.ts';
 import { configuredPath, matchProject, productChats, refWatched, watchedRefs } from './routing.ts';
 import { movesForward, type PipelineState, type RefState } from './state.ts';
-import './messages.ts';
 
 export interface GitlabReactionDeps {
   config: Pick<GitlabConfig, 'watchedRefs'>;
@@ -31,13 +30,13 @@ export interface GitlabReactionDeps {
 
 /** Shared helpers for the reaction modules. */
 export interface ReactionContext {
-  services: Services;
+  services: CoreDeps;
   t: (key: string, vars?: Record<string, string | number>) => string;
   send(chats: string[], card: Card, cardKey: string): Promise<void>;
   log: Logger;
 }
 
-export function reactionContext(services: Services): ReactionContext {
+export function reactionContext(services: CoreDeps): ReactionContext {
   const log = services.log.child({ source: 'gitlab' });
   return {
     services,
@@ -51,7 +50,7 @@ export function reactionContext(services: Services): ReactionContext {
 }
 
 /** Subscribe the GitLab reactions on `services.events`. Returns an unsubscribe function. */
-export function registerGitlabReactions(services: Services, deps: GitlabReactionDeps): () => void {
+export function registerGitlabReactions(services: CoreDeps, deps: GitlabReactionDeps): () => void {
   const ctx = reactionContext(services);
   const { store, events } = services;
   const pipelines = store.collection<PipelineState>('gitlab-pipelines', { tier: 'bulk', maxItems: 5000 });

@@ -6,12 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { HttpAnswer, RawRequest, WebhookRoute } from '../../adapters/types.ts';
-import { storableHeaders, type Deliveries } from '../../core/deliveries.ts';
-import { parseJsonObject } from '../json-body.ts';
-import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
+import type { WebhookRoute } from '../../core/transport.ts';
+import type { Deliveries, StoredDelivery } from '../../core/deliveries.ts';
+import type { DomainEvent } from '../../core/events.ts';
+import { BadRequestError } from '../../core/errors.ts';
+import { sourceRoute } from '../../core/mount-source.ts';
+import { verdict, type WebhookSource } from '../../core/webhook-source.ts';
 import type { GitlabConfig } from './config.ts';
-import { deliveryKind } from './map.ts';
+import { deliveryKind, mapGitlabDelivery } from './map.ts';
 import { verifyGitlabRequest } from './verify.ts';
 
 export const GITLAB_SOURCE = 'gitlab';
@@ -37,41 +39,39 @@ export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw
   return uuid ? `event-uuid:${uuid}:${hash}` : `body:${hash}`;
 }
 
-const parseBody = parseJsonObject;
+/** A stored delivery → `gitlab.*` events. Malformed known kinds throw: the delivery is marked failed (kept, never retried). */
+export function parseGitlabDelivery(d: StoredDelivery): DomainEvent[] {
+  return mapGitlabDelivery(d.kind, JSON.parse(d.body) as unknown, d.receivedAt, d.id);
+}
 
-/** The webhook route; mount it only when `gitlab:` is configured. */
-export function gitlabWebhookRoute(deps: GitlabRouteDeps): WebhookRoute {
+/** The GitLab webhook source; mount it only when `gitlab:` is configured. */
+export function gitlabSource(deps: { config: GitlabRouteDeps['config']; clock?: () => number }): WebhookSource {
   const clock = deps.clock ?? Date.now;
   return {
-    method: 'POST',
+    name: GITLAB_SOURCE,
     path: GITLAB_WEBHOOK_PATH,
-    async handle(req: RawRequest): Promise<HttpAnswer> {
-      // Authenticate before looking at the body (fail closed; 401 stores nothing).
-      verifyGitlabRequest(req.headers, req.rawBody, {
-        webhookSecret: deps.config.webhookSecret,
-        signingToken: deps.config.signingToken,
-        toleranceSeconds: deps.config.signatureToleranceSeconds,
-        now: clock(),
-      });
-      const ct = req.headers['content-type'];
-      if (!ct || !/^application\/json\b/i.test(ct)) throw new UnsupportedMediaError(`expected application/json, got ${ct ?? 'no content type'}`);
-      const body = parseBody(req.rawBody);
+    // Authenticate before looking at the body (fail closed; 401 stores nothing).
+    verify: (req) =>
+      verdict(() =>
+        verifyGitlabRequest(req.headers, req.rawBody, {
+          webhookSecret: deps.config.webhookSecret,
+          signingToken: deps.config.signingToken,
+          toleranceSeconds: deps.config.signatureToleranceSeconds,
+          now: clock(),
+        }),
+      ),
+    identify(req, body) {
       // A custom webhook template replaces the event payload (gitlab.md §1.1): tell the admin.
       if (typeof body.object_kind !== 'string' && typeof body.event_name !== 'string') {
         throw new BadRequestError('no object_kind in the body: use the default payload, not a custom webhook template');
       }
-      const kind = deliveryKind(body, req.headers['x-gitlab-event']);
-      const dedupeKey = gitlabDedupeKey(req.headers, req.rawBody);
-      const { id, duplicate } = await deps.deliveries.accept({
-        source: GITLAB_SOURCE,
-        kind,
-        dedupeKey,
-        headers: storableHeaders(req.headers),
-        body: req.rawBody.toString('utf8'),
-        receivedAt: req.receivedAt,
-      });
-      deps.log.info({ deliveryId: id, kind, duplicate }, 'gitlab delivery accepted');
-      return { status: 200, body: { ok: true, duplicate } };
+      return { kind: deliveryKind(body, req.headers['x-gitlab-event']), dedupeKey: gitlabDedupeKey(req.headers, req.rawBody) };
     },
+    parse: parseGitlabDelivery,
   };
+}
+
+/** The accept side as a route (tests drive it without a server). */
+export function gitlabWebhookRoute(deps: GitlabRouteDeps): WebhookRoute {
+  return sourceRoute(gitlabSource(deps), { deliveries: deps.deliveries, log: deps.log });
 }

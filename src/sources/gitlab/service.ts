@@ -1,4 +1,5 @@
-/** The GitLab service on `Services` (declaration merging; set by setupGitlab in index.ts). */
+/** The GitLab service the `/gitlab` command uses (provided by the GitLab feature, feature.ts). */
+import { serviceKey } from '../../core/feature.ts';
 import type { GitlabApi } from '../../integrations/gitlab-api.ts';
 import type { GitlabConfig } from './config.ts';
 
@@ -7,8 +8,4 @@ export interface GitlabService {
   api: GitlabApi;
 }
 
-declare module '../../core/services.ts' {
-  interface Services {
-    gitlab?: GitlabService;
-  }
-}
+export const GITLAB = serviceKey<GitlabService>('gitlab', 'gitlab.cmd.notConfigured');

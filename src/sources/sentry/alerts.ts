@@ -11,15 +11,15 @@ import { sentryAlertCard, sentryDigestCard, sentryEscalationCard } from '../../.
 import type { Config } from '../../config/schema.ts';
 import { t as translate, type Locale } from '../../core/i18n.ts';
 import { cardReply } from '../../core/message.ts';
+import type { People } from '../../core/people.ts';
 import type { Outbox } from '../../core/services.ts';
 import type { Timers } from '../../core/timers.ts';
 import type { Collection, Store } from '../../store/types.ts';
 import type { SentryConfig } from './config.ts';
 import { asEscalationPayload, EscalationScheduler, escalationKey, ESCALATION_TIMER, isDue, startCycle, type EscalationPayload } from './escalation.ts';
 import { isOwnActor, type SentryEventPayload } from './map.ts';
-import './messages.ts';
 import { newLane, pruneLane, type Lane } from './lanes.ts';
-import { mentionsFor, rollbackForAlert, routeAlert } from './routing.ts';
+import { rollbackForAlert, routeAlert } from './routing.ts';
 import { alertCollection, cardKeyOf, toView, type AlertState } from './state.ts';
 
 export interface AlertsDeps {
@@ -30,10 +30,12 @@ export interface AlertsDeps {
   log: Logger;
   locale: Locale;
   clock: () => number;
-  /** Escalation timers (services.timers): exactly once across replicas on PostgreSQL. */
+  /** Who to @mention, per platform. */
+  people: People;
+  /** Escalation timers (the store's coordination timers): exactly once across replicas on PostgreSQL. */
   timers: Timers;
   /**
-   * What opsbot last deployed to a product's environment (services.deploys.releases.current), read at
+   * What opsbot last deployed to a product's environment (the deploy feature's releases.current), read at
    * render time. When given, Rollback is offered only for an environment opsbot deployed, and only if
    * the alert's release (if any) is what runs there (issue 7 §3).
    */
@@ -264,7 +266,7 @@ export class SentryAlerts {
   private async postNew(chat: string, key: string): Promise<void> {
     const s = await this.states.get(key);
     if (!s) return;
-    await this.sendCard(chat, key, s.paging ? mentionsFor(this.deps.config, chat, s.owners) : [], s);
+    await this.sendCard(chat, key, s.paging ? this.deps.people.mentionsFor(chat, s.owners) : [], s);
     await this.states.update(key, (cur) => (cur ? { ...cur, posted: { ...cur.posted, [chat]: cur.posted[chat] ?? this.deps.clock() } } : cur));
   }
 
@@ -327,7 +329,7 @@ export class SentryAlerts {
     if (!won) return;
     const view = toView({ ...s, escalations: n }, await this.rollbackFor(s));
     for (const chat of targets) {
-      const mentions = mentionsFor(config, chat, people);
+      const mentions = this.deps.people.mentionsFor(chat, people);
       await this.deps.outbox.send({ to: chat, reply: cardReply(sentryEscalationCard(view, minutes, this.tr)), cardKey, ...(mentions.length ? { mentions } : {}) });
     }
   }

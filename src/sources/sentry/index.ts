@@ -1,45 +1,37 @@
 /**
- * The Sentry feature in one factory for main.ts: routes to mount, the processor, reactions, and the
- * `services.sentry` the `/sentry` command uses.
+ * The Sentry feature's parts in one factory (feature.ts wires it): the webhook sources, the alert
+ * reactions, and the service the `/sentry` command uses.
  */
-import type { WebhookRoute } from '../../adapters/types.ts';
-import type { Deliveries } from '../../core/deliveries.ts';
-import type { Services } from '../../core/services.ts';
+import type { WebhookSource } from '../../core/webhook-source.ts';
 import { SentryApi } from './api.ts';
 import type { SentryConfig } from './config.ts';
 import { registerDeploySync } from './deploy-sync.ts';
-import { registerSentryProcessor, registerSentryReactions, type SentryReactions, type SentryServices } from './reactions.ts';
-import { sentryRoutes } from './routes.ts';
+import { registerSentryReactions, type SentryReactions, type SentryServices } from './reactions.ts';
+import { sentrySources } from './routes.ts';
 import { SentryService } from './service.ts';
 
 export interface SentryFeature {
-  routes: WebhookRoute[];
+  sources: WebhookSource[];
   service: SentryService;
   reactions: SentryReactions;
   stop(): void;
 }
 
-/** Build everything; the caller mounts `routes` and sets `services.sentry = feature.service`. */
+/** Build everything; the caller mounts `sources` and provides `service` under SENTRY. */
 export function createSentry(
   services: SentryServices,
-  deps: { sentry: SentryConfig; deliveries: Deliveries; tickMs?: number; currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined> },
+  deps: { sentry: SentryConfig; tickMs?: number; currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined> },
 ): SentryFeature {
   const api = new SentryApi(deps.sentry, { clock: services.clock });
-  registerSentryProcessor(deps.deliveries, services.events);
-  // services.deploys may be attached after us (features.ts): look it up at render time.
-  const currentDeploy = async (product: string, env: string): Promise<{ release: string } | undefined> => {
-    const deploys = (services as Partial<Services>).deploys;
-    return deploys ? deploys.releases.current(product, env) : undefined;
-  };
   const reactions = registerSentryReactions(services, {
     sentry: deps.sentry,
     ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}),
-    currentDeploy: deps.currentDeploy ?? currentDeploy,
+    ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}),
   });
   const offDeploys = deps.sentry.reportDeploys ? registerDeploySync(services.events, api, services.config, deps.sentry, services.log) : () => {};
   const service = new SentryService(api, reactions.alerts, { config: services.config, sentry: deps.sentry, log: services.log });
   return {
-    routes: sentryRoutes({ config: deps.sentry, deliveries: deps.deliveries, log: services.log }),
+    sources: sentrySources(deps.sentry),
     service,
     reactions,
     stop: () => {

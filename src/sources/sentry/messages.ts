@@ -1,7 +1,7 @@
 /** Every user-facing Sentry string (zh-CN default, en). Importing this module registers them. */
-import { registerMessages } from '../../core/i18n.ts';
+import type { Catalog } from '../../core/i18n.ts';
 
-registerMessages({
+export const sentryMessages: Catalog = {
   'zh-CN': {
     'sentry.card.title': '[{level}] {title}',
     'sentry.card.metricTitle': '[指标告警] {title}',
@@ -114,4 +114,4 @@ registerMessages({
     'sentry.err.404': 'Sentry has no such issue (404).',
     'sentry.err.429': 'Sentry rate limit (429): retry in {seconds} s.',
   },
-});
+};

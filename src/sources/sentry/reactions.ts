@@ -2,16 +2,16 @@
  * Wiring of the Sentry feature onto the bus: deliveries → domain events (map.ts) → the alert engine.
  * Echoes of opsbot's own API calls (actor = our app) update cards but never notify (sentry.md 1.4).
  */
-import type { Deliveries } from '../../core/deliveries.ts';
-import type { EventBus, DomainEvent } from '../../core/events.ts';
-import type { Services } from '../../core/services.ts';
+import type { DomainEvent } from '../../core/events.ts';
+import type { People } from '../../core/people.ts';
+import type { CoreDeps } from '../../core/services.ts';
 import { StoreTimers, type Timers } from '../../core/timers.ts';
 import { SentryAlerts } from './alerts.ts';
 import type { SentryConfig } from './config.ts';
-import { isOwnActor, mapSentryDelivery, type SentryEventPayload } from './map.ts';
-import { SENTRY_SOURCE } from './routes.ts';
+import { isOwnActor, type SentryEventPayload } from './map.ts';
 
-export type SentryServices = Pick<Services, 'config' | 'store' | 'events' | 'outbox' | 'log' | 'locale' | 'clock' | 'timers'>;
+/** What the Sentry reactions use: the core parts, who is who, and (optionally) the store's timers. */
+export type SentryServices = CoreDeps & { people: People; timers?: Timers };
 
 export interface SentryReactionsDeps {
   sentry: SentryConfig;
@@ -32,13 +32,6 @@ export interface SentryReactions {
   timers: Timers;
   tick(): Promise<void>;
   stop(): void;
-}
-
-/** Process stored Sentry deliveries: map to domain events and emit them. */
-export function registerSentryProcessor(deliveries: Deliveries, events: EventBus): void {
-  deliveries.onProcess(SENTRY_SOURCE, async (d) => {
-    for (const ev of mapSentryDelivery(d)) await events.emit(ev);
-  });
 }
 
 /** Subscribe the alert engine to `sentry.*` events. */

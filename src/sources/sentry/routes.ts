@@ -5,10 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { HttpAnswer, RawRequest, WebhookRoute } from '../../adapters/types.ts';
-import { storableHeaders, type Deliveries } from '../../core/deliveries.ts';
-import { parseJsonObject } from '../json-body.ts';
-import { BadRequestError, UnsupportedMediaError } from '../../core/errors.ts';
+import type { WebhookRoute } from '../../core/transport.ts';
+import type { Deliveries } from '../../core/deliveries.ts';
+import { BadRequestError } from '../../core/errors.ts';
+import { sourceRoute } from '../../core/mount-source.ts';
+import { verdict, type WebhookSource } from '../../core/webhook-source.ts';
+import { mapSentryDelivery } from './map.ts';
 import type { SentryConfig } from './config.ts';
 import { checkTimestamp, verifyLegacyToken, verifySentrySignature } from './verify.ts';
 
@@ -18,7 +20,7 @@ export const LEGACY_KIND = 'legacy.triggered';
 
 export interface SentryRouteDeps {
   config: SentryConfig;
-  deliveries: Deliveries;
+  deliveries: Pick<Deliveries, 'accept'>;
   log: Logger;
 }
 
@@ -26,13 +28,6 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 32);
-
-function checkContentType(req: RawRequest): void {
-  const ct = req.headers['content-type'];
-  if (ct && !/^application\/json\b/i.test(ct)) throw new UnsupportedMediaError(`expected application/json, got ${ct}`);
-}
-
-const parseBody = parseJsonObject;
 
 /**
  * Dedupe key from the payload's own identity (sentry.md 1.8): Request-ID is new on every attempt, so it
@@ -76,65 +71,49 @@ export function legacyDedupeKey(body: Json): string {
   return `legacy:${str(body.id)}:${str(ev.event_id ?? ev.id)}:${str(ev.timestamp ?? ev.datetime)}:${rules}`;
 }
 
-function ok(r: { id: string; duplicate: boolean }): HttpAnswer {
-  return { status: 200, body: { ok: true, duplicate: r.duplicate } };
-}
-
-/** The two Sentry webhook routes. */
-export function sentryRoutes(deps: SentryRouteDeps): WebhookRoute[] {
-  const { config, deliveries, log } = deps;
-  const routes: WebhookRoute[] = [
-    {
-      method: 'POST',
-      path: '/webhooks/sentry',
-      async handle(req: RawRequest): Promise<HttpAnswer> {
+/** The integration-platform webhook (HMAC `Sentry-Hook-Signature`, sentry.md 1.2). */
+export function sentrySource(config: SentryConfig): WebhookSource {
+  return {
+    name: SENTRY_SOURCE,
+    path: '/webhooks/sentry',
+    verify: (req) =>
+      verdict(() => {
         // Older senders used Sentry-App-Signature (sentry.md 1.2).
         const signature = req.headers['sentry-hook-signature'] ?? req.headers['sentry-app-signature'];
         verifySentrySignature(req.rawBody, signature, config.clientSecret);
         checkTimestamp(req.headers['sentry-hook-timestamp'], req.receivedAt, config.maxSkewSeconds);
-        checkContentType(req);
-        // Sentry sends some requests with an empty (signed) body: nothing to store (sentry.md 1.3).
-        if (req.rawBody.length === 0) return { status: 200, body: { ok: true, empty: true } };
-        const body = parseBody(req.rawBody);
-        const resource = req.headers['sentry-hook-resource'] ?? '';
-        if (typeof body.action !== 'string') throw new BadRequestError('missing "action"');
-        const r = await deliveries.accept({
-          source: SENTRY_SOURCE,
-          kind: `${resource || 'unknown'}.${body.action}`,
-          dedupeKey: sentryDedupeKey(resource, body, req.rawBody),
-          headers: storableHeaders(req.headers),
-          body: req.rawBody.toString('utf8'),
-          receivedAt: req.receivedAt,
-        });
-        log.debug({ delivery: r.id, duplicate: r.duplicate, resource }, 'sentry webhook accepted');
-        return ok(r);
-      },
+      }),
+    // Sentry sends some requests with an empty (signed) body: nothing to store (sentry.md 1.3).
+    handshake: (req) => (req.rawBody.length === 0 ? { status: 200, body: { ok: true, empty: true } } : undefined),
+    identify(req, body) {
+      const resource = req.headers['sentry-hook-resource'] ?? '';
+      if (typeof body.action !== 'string') throw new BadRequestError('missing "action"');
+      return { kind: `${resource || 'unknown'}.${body.action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody) };
     },
-  ];
-  // Without sentry.legacyToken the legacy endpoint is not mounted at all (404), like an absent section.
-  if (!config.legacyToken) return routes;
-  routes.push(
-    {
-      method: 'POST',
-      path: '/webhooks/sentry/legacy/:token',
-      async handle(req: RawRequest): Promise<HttpAnswer> {
-        verifyLegacyToken(req.params.token, config.legacyToken);
-        checkContentType(req);
-        const body = parseBody(req.rawBody);
-        if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
-        const r = await deliveries.accept({
-          source: SENTRY_SOURCE,
-          kind: LEGACY_KIND,
-          dedupeKey: legacyDedupeKey(body),
-          headers: storableHeaders(req.headers),
-          body: req.rawBody.toString('utf8'),
-          receivedAt: req.receivedAt,
-        });
-        // Log the route template, never the token (sentry.md 2.3).
-        log.debug({ delivery: r.id, duplicate: r.duplicate }, 'sentry legacy webhook accepted');
-        return ok(r);
-      },
+    parse: (d) => mapSentryDelivery(d),
+  };
+}
+
+/** The legacy WebHooks plugin (no signature: the secret token in the path, sentry.md 2.3). */
+export function sentryLegacySource(config: SentryConfig): WebhookSource {
+  return {
+    name: SENTRY_SOURCE,
+    path: '/webhooks/sentry/legacy/:token',
+    verify: (req) => verdict(() => verifyLegacyToken(req.params.token, config.legacyToken)),
+    identify(_req, body) {
+      if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
+      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body) };
     },
-  );
-  return routes;
+    parse: (d) => mapSentryDelivery(d),
+  };
+}
+
+/** The sources to mount: the legacy one only with `sentry.legacyToken` (else 404, like an absent section). */
+export function sentrySources(config: SentryConfig): WebhookSource[] {
+  return config.legacyToken ? [sentrySource(config), sentryLegacySource(config)] : [sentrySource(config)];
+}
+
+/** The accept side of the Sentry sources as routes (tests drive them without a server). */
+export function sentryRoutes(deps: SentryRouteDeps): WebhookRoute[] {
+  return sentrySources(deps.config).map((s) => sourceRoute(s, deps));
 }

@@ -5,6 +5,7 @@
  * `sentry.users` maps the clicker, assigns the issue to them.
  */
 import type { Logger } from 'pino';
+import { serviceKey } from '../../core/feature.ts';
 import type { Config } from '../../config/schema.ts';
 import { UpstreamError, UserFacingError } from '../../core/errors.ts';
 import type { SentryAlerts } from './alerts.ts';
@@ -150,8 +151,5 @@ export function parseIgnore(spec: string | undefined, t: T): IgnoreSpec {
   return m[2] === 'x' ? { count: n } : { minutes: m[2] === 'h' ? n * 60 : n };
 }
 
-declare module '../../core/services.ts' {
-  interface Services {
-    sentry?: SentryService;
-  }
-}
+/** The Sentry service the `/sentry` command uses (provided by the Sentry feature). */
+export const SENTRY = serviceKey<SentryService>('sentry', 'sentry.err.notConfigured');

@@ -28,6 +28,8 @@ export interface PgDeployQueueOptions {
   /** Lease (storage.leaseSeconds): a dead replica's deploy is announced within about this long. */
   leaseMs: number;
   pollMs?: number;
+  /** Whether another replica may pick up this task's run when its replica dies (the engine's `followsExternalRun`). */
+  reattachable?(task: DeployTask): boolean;
 }
 
 export class PgDeployQueue implements DeployQueue {
@@ -48,7 +50,8 @@ export class PgDeployQueue implements DeployQueue {
       payload: { taskId: task.id },
       lockKey: lockKeyOf(task),
       dedupeKey: dedupeKeyOf(task.id),
-      maxAttempts: task.engine === 'gitlab-pipeline' ? 3 : 1,
+      // A run another replica can re-attach to gets more claims; a script that died is announced, never re-run.
+      maxAttempts: this.options.reattachable?.(task) ? 3 : 1,
       ...(held ? { delayMs: HELD_MS } : {}),
     });
     this.wake();

@@ -1,9 +1,9 @@
 // /gitlab retry|cancel honour `deployer:<product>` (permissions.ts canOn): rights on that product only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import gitlabCommand from '../../../commands/gitlab.ts';
-import type { CommandContext, PersonRef } from '../../../src/core/define-command.ts';
+import type { PersonRef } from '../../../src/core/define-command.ts';
+import { runCommand } from '../../helpers/command-context.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
-import { t as translate } from '../../../src/core/i18n.ts';
 import type { IncomingMessage } from '../../../src/core/message.ts';
 import { createGitlabApi } from '../../../src/integrations/gitlab-api.ts';
 import { startFakeGitlab, type FakeGitlab } from './fake-gitlab.ts';
@@ -22,8 +22,7 @@ const message: IncomingMessage = { id: 'm1', platform: 'test', chat: 'test:c', c
 async function retry(person: PersonRef) {
   const h = harness({ config: testConfig({ gitlabProject: 'group/demo' }), api: createGitlabApi({ url: gl.url, token: 'glpat-cmd' }) });
   const args = gitlabCommand.args.parse({ action: 'retry', product: 'demo', target: '46' });
-  const ctx: CommandContext<typeof args> = { args, message, services: h.services, locale: 'en', person, t: (k, v) => translate('en', k, v), reply: async () => {} };
-  return gitlabCommand.run(ctx);
+  return runCommand(gitlabCommand, { args, message, person, locale: 'en', config: h.services.config, services: h.lookup });
 }
 
 describe('/gitlab retry with a scoped deployer role', () => {

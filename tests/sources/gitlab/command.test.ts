@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import gitlabCommand from '../../../commands/gitlab.ts';
 import { cardToText } from '../../../cards/model.ts';
-import type { CommandContext, PersonRef } from '../../../src/core/define-command.ts';
+import type { PersonRef } from '../../../src/core/define-command.ts';
+import { lookupOf } from '../../../src/core/feature.ts';
+import { runCommand } from '../../helpers/command-context.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
-import { t as translate } from '../../../src/core/i18n.ts';
 import type { IncomingMessage, Reply } from '../../../src/core/message.ts';
 import { createGitlabApi } from '../../../src/integrations/gitlab-api.ts';
 import { fixtureJson, startFakeGitlab, type FakeGitlab } from './fake-gitlab.ts';
@@ -26,11 +27,7 @@ async function run(words: string[], person: PersonRef | null = alice, locale: 'e
   h.services.clock = () => Date.parse('2016-08-11T11:58:34Z');
   const [action, product, target] = words;
   const args = gitlabCommand.args.parse({ action, product, ...(target ? { target } : {}) });
-  const ctx: CommandContext<typeof args> = {
-    args, message, services: h.services, locale, ...(person ? { person } : {}),
-    t: (k, v) => translate(locale, k, v), reply: async () => {},
-  };
-  const r = await gitlabCommand.run(ctx);
+  const r = await runCommand(gitlabCommand, { args, message, person: person ?? undefined, locale, config: h.services.config, clock: h.services.clock, services: h.lookup });
   if (!r) throw new Error('no reply');
   return r;
 }
@@ -100,9 +97,9 @@ describe('/gitlab', () => {
 
   it('not configured', async () => {
     const h = harness();
-    delete h.services.gitlab;
     const args = gitlabCommand.args.parse({ action: 'pipelines', product: 'demo' });
-    const ctx = { args, message, services: h.services, locale: 'en' as const, t: (k: string, v?: Record<string, string | number>) => translate('en', k, v), reply: async () => {} };
-    expect(await userError(gitlabCommand.run(ctx))).toContain('GitLab is not configured');
+    // No GitLab feature: nothing provides the service the command uses.
+    const run = runCommand(gitlabCommand, { args, message, locale: 'en', config: h.services.config, services: lookupOf() });
+    expect(await userError(run)).toContain('GitLab is not configured');
   });
 });

@@ -4,11 +4,15 @@ import { configSchema } from '../../../src/config/schema.ts';
 import { DeliveryPipeline } from '../../../src/core/deliveries.ts';
 import { EventBus, type DomainEvent } from '../../../src/core/events.ts';
 import type { OutgoingMessage } from '../../../src/core/message.ts';
-import type { Services } from '../../../src/core/services.ts';
+import type { CoreDeps } from '../../../src/core/services.ts';
+import { lookupOf, provide, type ServiceLookup } from '../../../src/core/feature.ts';
+import { mountSource } from '../../../src/core/mount-source.ts';
+import { GITLAB } from '../../../src/sources/gitlab/service.ts';
 import { MemoryStore } from '../../../src/store/memory-store.ts';
 import { gitlabConfigSchema } from '../../../src/sources/gitlab/config.ts';
 import { setupGitlab } from '../../../src/sources/gitlab/index.ts';
 import type { GitlabApi } from '../../../src/integrations/gitlab-api.ts';
+import type { WebhookRoute } from '../../../src/core/transport.ts';
 import { SECRET } from './helpers.ts';
 
 export const CHAT = 'test:payments-group';
@@ -39,11 +43,13 @@ export function testConfig(extra: Record<string, unknown> = {}) {
 export const gitlabConfig = gitlabConfigSchema.parse({ url: 'https://gitlab.example.com', token: 'glpat-x', webhookSecret: SECRET });
 
 export interface Harness {
-  services: Services;
+  services: CoreDeps;
   sent: OutgoingMessage[];
   events: DomainEvent[];
   deliveries: DeliveryPipeline;
-  route: ReturnType<typeof setupGitlab>['routes'][number];
+  route: WebhookRoute;
+  /** What the GitLab feature provides (GITLAB). */
+  lookup: ServiceLookup;
   store: MemoryStore;
 }
 
@@ -58,7 +64,7 @@ export function harness(opts: { config?: ReturnType<typeof testConfig>; api?: Gi
   bus.on('*', (e) => {
     events.push(e);
   });
-  const services: Services = {
+  const services: CoreDeps = {
     config: opts.config ?? testConfig(),
     store,
     events: bus,
@@ -76,6 +82,7 @@ export function harness(opts: { config?: ReturnType<typeof testConfig>; api?: Gi
     cancelPipeline: async () => { throw new Error('not in this test'); },
     listPipelineJobs: async () => [],
   };
-  const { routes } = setupGitlab(services, { config: opts.gitlab ?? gitlabConfig, deliveries, api });
-  return { services, sent, events, deliveries, route: routes[0]!, store };
+  const gitlab = setupGitlab(services, { config: opts.gitlab ?? gitlabConfig, api });
+  const route = mountSource(gitlab.source, { deliveries, events: bus, log });
+  return { services, sent, events, deliveries, route, store, lookup: lookupOf(provide(GITLAB, gitlab.service)) };
 }

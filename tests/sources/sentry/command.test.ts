@@ -8,11 +8,14 @@ import { EventBus } from '../../../src/core/events.ts';
 import { StoreTimers } from '../../../src/core/timers.ts';
 import { t } from '../../../src/core/i18n.ts';
 import type { IncomingMessage } from '../../../src/core/message.ts';
-import type { Services } from '../../../src/core/services.ts';
+import type { Config } from '../../../src/config/schema.ts';
+import { lookupOf, provide, type ServiceLookup } from '../../../src/core/feature.ts';
+import { SENTRY } from '../../../src/sources/sentry/service.ts';
+import { runCommand } from '../../helpers/command-context.ts';
 import { createSentry, type SentryFeature } from '../../../src/sources/sentry/index.ts';
 import { MemoryStore } from '../../../src/store/memory-store.ts';
 import { FakeSentry } from './fake-sentry.ts';
-import { botConfig, FakeOutbox, sentryConfig, silentLog, StubDeliveries } from './helpers.ts';
+import { botConfig, FakeOutbox, peopleOf, sentryConfig, silentLog } from './helpers.ts';
 
 let fake: FakeSentry;
 beforeAll(async () => {
@@ -20,7 +23,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-let services: Services;
+let services: ServiceLookup;
+let config: Config;
+let events: EventBus;
 let feature: SentryFeature;
 let outbox: FakeOutbox;
 let timers: StoreTimers;
@@ -30,16 +35,16 @@ beforeEach(async () => {
   fake.requests.length = 0;
   fake.answers.length = 0;
   outbox = new FakeOutbox(() => now.t);
-  const config = botConfig();
+  config = botConfig();
   const store = new MemoryStore();
   timers = new StoreTimers({ store, log: silentLog, clock: () => now.t, pollMs: 0 });
-  const base = { config, store, events: new EventBus(), outbox, log: silentLog, locale: 'en' as const, clock: () => now.t, timers };
+  events = new EventBus();
+  const base = { config, store, events, outbox, log: silentLog, locale: 'en' as const, clock: () => now.t, timers, people: peopleOf(config) };
   feature = createSentry(base, {
     sentry: sentryConfig({ url: fake.url, users: { alice: 'user:11' }, escalation: { afterMinutes: 5, to: 'test:oncall' } }),
-    deliveries: new StubDeliveries(),
     tickMs: 0,
   });
-  services = { ...base, sentry: feature.service };
+  services = lookupOf(provide(SENTRY, feature.service));
   await base.events.emit({
     type: 'sentry.event_alert.triggered',
     occurredAt: now.t,
@@ -51,10 +56,7 @@ function run(text: string, who = { id: 'alice', name: 'Alice', roles: ['oncall']
   const [action, issueId, target] = text.split(' ');
   const args = sentryCommand.args.parse({ action, issueId, ...(target ? { target } : {}) });
   const message: IncomingMessage = { id: 'm1', platform: 'test', chat: 'test:c', chatType: 'group', sender: { platform: 'test', id: who.id }, text, receivedAt: now.t };
-  const ctx: CommandContext<typeof args> = {
-    args, message, person: who, services, locale: 'en', t: (k, v) => t('en', k, v), reply: async () => {},
-  };
-  return sentryCommand.run(ctx);
+  return runCommand(sentryCommand, { args, message, person: who, locale: 'en', config, clock: () => now.t, services });
 }
 const lastCard = (): string => cardToText((outbox.to('dingtalk:cid-pay').at(-1)!.reply as { card: Card }).card);
 
@@ -78,10 +80,10 @@ describe('/sentry', () => {
     await run('resolve 42');
     const n = outbox.sent.length;
     const issue = { issueId: '42', projectSlug: 'demo-web', title: 'Boom', status: 'resolved' };
-    await services.events.emit({ type: 'sentry.issue.resolved', occurredAt: now.t, payload: { resource: 'issue', action: 'resolved', actor: { type: 'application', id: 'uuid-ours', name: 'opsbot' }, issue } });
+    await events.emit({ type: 'sentry.issue.resolved', occurredAt: now.t, payload: { resource: 'issue', action: 'resolved', actor: { type: 'application', id: 'uuid-ours', name: 'opsbot' }, issue } });
     expect(outbox.sent.length).toBe(n);
     expect(lastCard()).toContain('Resolved by Alice');
-    await services.events.emit({ type: 'sentry.issue.unresolved', occurredAt: now.t, payload: { resource: 'issue', action: 'unresolved', actor: { type: 'user', id: '3', name: 'Dana' }, issue } });
+    await events.emit({ type: 'sentry.issue.unresolved', occurredAt: now.t, payload: { resource: 'issue', action: 'unresolved', actor: { type: 'user', id: '3', name: 'Dana' }, issue } });
     expect(outbox.sent.length).toBeGreaterThan(n);
     expect(lastCard()).toContain('State: Open');
   });
@@ -132,7 +134,7 @@ describe('/sentry', () => {
   });
 
   it('without services.sentry: not configured', async () => {
-    services = { ...services, sentry: undefined };
+    services = lookupOf();
     await expect(run('resolve 42')).rejects.toThrow(/not configured/);
   });
 });

@@ -3,18 +3,19 @@ import { DeliveryPipeline } from '../../../src/core/deliveries.ts';
 import { EventBus } from '../../../src/core/events.ts';
 import { createSentry } from '../../../src/sources/sentry/index.ts';
 import { MemoryStore } from '../../../src/store/memory-store.ts';
-import { botConfig, FakeOutbox, rawRequest, sentryConfig, silentLog, vectors } from './helpers.ts';
+import { botConfig, FakeOutbox, peopleOf, rawRequest, sentryConfig, silentLog, vectors } from './helpers.ts';
+import { mountSource } from '../../../src/core/mount-source.ts';
 
 describe('done when (issue 7)', () => {
   it('a signed event_alert → 200 at once → one card in the team chat naming the issue and @mentioning owners; repeat → nothing; forged → 401', async () => {
     const store = new MemoryStore();
     const deliveries = new DeliveryPipeline(store, silentLog);
     const outbox = new FakeOutbox();
-    const feature = createSentry(
-      { config: botConfig(), store, events: new EventBus(), outbox, log: silentLog, locale: 'zh-CN', clock: Date.now },
-      { sentry: sentryConfig(), deliveries, tickMs: 0 },
-    );
-    const route = feature.routes.find((r) => r.path === '/webhooks/sentry')!;
+    const events = new EventBus();
+    const config = botConfig();
+    const feature = createSentry({ config, store, events, outbox, log: silentLog, locale: 'zh-CN', clock: Date.now, people: peopleOf(config) }, { sentry: sentryConfig(), tickMs: 0 });
+    const source = feature.sources.find((s) => s.path === '/webhooks/sentry')!;
+    const route = mountSource(source, { deliveries, events, log: silentLog });
     const i = vectors.fixture_wire_bodies.items.find((x) => x.resource === 'event_alert')!;
     const at = Number(i.headers['Sentry-Hook-Timestamp']) * 1000;
 

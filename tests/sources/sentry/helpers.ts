@@ -1,4 +1,6 @@
 /** Shared test helpers: fixtures, a stub Deliveries, a fake Outbox, a config. */
+import { People } from '../../../src/core/people.ts';
+import { PLATFORM_IDENTITIES } from '../../../src/platforms.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -84,3 +86,6 @@ export function rawRequest(body: string | Buffer, headers: Record<string, string
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
   return { method: 'POST', headers: lower, query: new URLSearchParams(), params, rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), receivedAt };
 }
+
+/** Who is who for these configs, on every platform opsbot knows (what the app builds). */
+export const peopleOf = (config: Config): People => new People(config, PLATFORM_IDENTITIES);

@@ -10,7 +10,7 @@ import { MemoryStore } from '../../../src/store/memory-store.ts';
 import { StoreTimers } from '../../../src/core/timers.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import type { SentryConfig } from '../../../src/sources/sentry/config.ts';
-import { botConfig, FakeOutbox, fixtureText, sentryConfig, silentLog, vectors } from './helpers.ts';
+import { botConfig, FakeOutbox, fixtureText, peopleOf, sentryConfig, silentLog, vectors } from './helpers.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -26,7 +26,7 @@ function setup(opts: { config?: Config; sentry?: SentryConfig; store?: MemorySto
   const config = opts.config ?? botConfig();
   // Escalation runs on Timers: the embedded one on the same store and clock, fired by the test.
   const timers = new StoreTimers({ store, log: silentLog, clock, pollMs: 0 });
-  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock, timers }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0, ...(opts.currentDeploy ? { currentDeploy: opts.currentDeploy } : {}) });
+  const r = registerSentryReactions({ config, store, events, outbox, log: silentLog, locale: 'en', clock, timers, people: peopleOf(config) }, { sentry: opts.sentry ?? sentryConfig(), tickMs: 0, ...(opts.currentDeploy ? { currentDeploy: opts.currentDeploy } : {}) });
   /** What the production loops do at this clock: flush lanes, fire due timers. */
   const advance = async () => {
     await r.tick();
@@ -94,7 +94,7 @@ describe('routing and mentions', () => {
     const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
     const outbox = new FakeOutbox();
     const events = new EventBus();
-    registerSentryReactions({ config: botConfig(), store: new MemoryStore(), events, outbox, log, locale: 'en', clock: () => T0 }, { sentry: sentryConfig(), tickMs: 0 });
+    registerSentryReactions({ config: botConfig(), store: new MemoryStore(), events, outbox, log, locale: 'en', clock: () => T0, people: peopleOf(botConfig()) }, { sentry: sentryConfig(), tickMs: 0 });
     await events.emit(alertFor('20', { projectSlug: 'stray' }));
     await events.emit(alertFor('21', { projectSlug: 'stray' }));
     expect(lines).toHaveLength(1);

@@ -1,0 +1,68 @@
+/**
+ * The transport seams (Bolt's Receiver, octokit's createMiddleware, grammY's ReqResHandler):
+ * adapters and webhook sources get a RawRequest, never a Koa ctx, and answer an HttpAnswer.
+ * A chat adapter also owns what is platform knowledge: its address prefixes and how people are known
+ * on it (`identity`), so core, Sentry, GitLab and deploys never switch on a platform name.
+ */
+import type { Config, Person } from '../config/schema.ts';
+import type { OutgoingMessage, Platform, Sender } from './message.ts';
+
+export interface RawRequest {
+  method: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  query: URLSearchParams;
+  /** Path parameters (`:token`). */
+  params: Record<string, string>;
+  /** The body exactly as received: signatures are computed over these bytes. */
+  rawBody: Buffer;
+  /** Receive time, ms since epoch. */
+  receivedAt: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body?: string | Buffer | object;
+  contentType?: string;
+}
+
+/**
+ * A webhook endpoint an adapter or source mounts. `handle` throws VerificationError (401),
+ * BadRequestError (400) or UnsupportedMediaError (415); the server maps them.
+ */
+export interface WebhookRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: RawRequest): Promise<HttpAnswer>;
+}
+
+/** How people are known on one platform: a sender's person, a person's @mention id. */
+export interface PlatformIdentity {
+  /** The platform whose senders this resolves (`sender.platform`). */
+  readonly platform: Platform;
+  /** Address prefixes whose chats this platform's mentions apply to (`dingtalk`, `wecom-group`, …). */
+  readonly addressPrefixes: readonly string[];
+  /** How its addresses are written, for config errors (`"dingtalk:<openConversationId>"`). */
+  readonly addressForms: readonly string[];
+  /** The configured person a sender of this platform is (id from `people`), if any. */
+  personOf(sender: Sender, config: Config): string | undefined;
+  /** The id to @mention a configured person with in this platform's chats; undefined: cannot. */
+  mentionOf(personId: string, person: Person): string | undefined;
+}
+
+/** A chat platform at the edge. */
+export interface ChatAdapter {
+  readonly platform: Platform;
+  /** Address prefixes this adapter can deliver to (`dingtalk`, `wecom`, `wecom-group`, `wecom-webhook`, `console`). */
+  readonly addressPrefixes: readonly string[];
+  routes(): WebhookRoute[];
+  /**
+   * Whether the adapter holds a long connection (DingTalk Stream, WeCom aibot websocket) that only one
+   * replica may hold at a time; the app then starts it under leader election.
+   */
+  readonly holdsConnection?: boolean;
+  /** Connect long-lived transports (DingTalk Stream, WeCom long connection, stdin). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  send(msg: OutgoingMessage): Promise<void>;
+}
