@@ -11,6 +11,7 @@ import type { DingtalkConfig } from './config.ts';
 import { dingtalkWebhookRoute } from './http.ts';
 import { cardClickToMessage, parseCardCallback, parseRobotMessage } from './parse.ts';
 import { RecentIds } from './recent.ts';
+import { SignLedger } from './replay.ts';
 import { DingtalkSender, type CardRecord } from './send.ts';
 import { StreamSupervisor, type StreamStats, type StreamTimings } from './stream.ts';
 
@@ -23,7 +24,10 @@ export interface DingtalkAdapterDeps {
   config: DingtalkConfig;
   onMessage(msg: IncomingMessage): Promise<void>;
   log: Logger;
-  /** Persists the cardKey → card map (collection `dingtalk-cards`) so updates survive restarts. */
+  /**
+   * Persists the cardKey → card map (collection `dingtalk-cards`) so updates survive restarts, and in
+   * HTTP mode the timestamp+sign pairs already used (collection `dingtalk-signs`, replay.ts).
+   */
   store?: Store;
   /** Tests: faster supervisor timings, a fixed clock, no retry delays. */
   streamTimings?: Partial<StreamTimings>;
@@ -92,7 +96,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
 
   // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
   const routes: WebhookRoute[] =
-    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock })] : [];
+    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock, signs: new SignLedger(deps.store) })] : [];
 
   return {
     platform: 'dingtalk',
