@@ -16,6 +16,7 @@ import type { Card } from '../../../cards/model.ts';
 import type { DingtalkClient } from './client.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
+import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
 import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
 /** A delivered interactive card (persisted when a Collection is given). */
@@ -101,13 +102,19 @@ export class DingtalkSender {
     return this.o.config.cardTemplateId || PUBLIC_AI_CARD_TEMPLATE;
   }
 
-  /** sessionWebhook while valid, else OpenAPI. */
+  /** sessionWebhook while valid and on DingTalk's host, else OpenAPI. */
   private async sendPlain(msg: OutgoingMessage, webhookBody: Record<string, unknown>, msgKey: string, msgParam: Record<string, unknown>, mentions: string[]): Promise<void> {
     const ctx = msg.inReplyTo?.replyContext as DingtalkReplyContext | undefined;
     const sameChat = msg.inReplyTo?.chat === msg.to;
-    if (sameChat && ctx?.sessionWebhook && (ctx.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS) {
+    let webhook = ctx?.sessionWebhook;
+    if (webhook && !isDingtalkSessionWebhook(webhook, this.o.config)) {
+      // The URL comes from the (unsigned) message body: never POST a reply to a foreign host (SSRF).
+      this.o.log.warn({ chat: msg.to, sessionWebhook: webhookHostForLog(webhook) }, 'dingtalk: sessionWebhook is not on a DingTalk host; ignoring it and replying through the OpenAPI');
+      webhook = undefined;
+    }
+    if (sameChat && webhook && (ctx?.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS) {
       try {
-        await this.o.client.postSessionWebhook(ctx.sessionWebhook, {
+        await this.o.client.postSessionWebhook(webhook, {
           ...webhookBody,
           at: { atUserIds: mentions, isAtAll: false },
         });
