@@ -3,6 +3,7 @@
  * cards out. Wiring: `createDingtalkAdapter({ config: cfg.chat.dingtalk, onMessage, log, store })`.
  */
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Store } from '../../store/types.ts';
 import type { ChatAdapter, WebhookRoute } from '../types.ts';
@@ -33,6 +34,8 @@ export interface DingtalkAdapterDeps {
   streamTimings?: Partial<StreamTimings>;
   clock?: () => number;
   retryBaseMs?: number;
+  /** `config.locale`, for the "truncated" marker and hints; unset = a bilingual marker. */
+  locale?: Locale;
 }
 
 /** The DingTalk adapter plus counters for /metrics. */
@@ -52,6 +55,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     log,
     clock,
     interactiveCards: config.mode === 'stream',
+    ...(deps.locale ? { locale: deps.locale } : {}),
     ...(cards ? { cards } : {}),
   });
   const recent = new RecentIds(2000);

@@ -10,6 +10,7 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Collection } from '../../store/types.ts';
 import type { Card } from '../../../cards/model.ts';
@@ -47,6 +48,8 @@ export interface SenderOptions {
    * because cards are created with `callbackType: STREAM` and a click would reach nobody.
    */
   interactiveCards?: boolean;
+  /** The bot's reply language (the "truncated" marker, the type-the-command hint); unset = bilingual marker. */
+  locale?: Locale;
 }
 
 /** Sends OutgoingMessages to DingTalk and remembers delivered cards. */
@@ -90,12 +93,16 @@ export class DingtalkSender {
           );
         }
       }
-      const md = renderMarkdown(card, { mentions });
+      const md = renderMarkdown(card, { mentions, ...this.localeOpt() });
       await this.sendPlain(msg, { msgtype: 'markdown', markdown: md }, 'sampleMarkdown', md, mentions);
       return;
     }
-    const txt = renderText(msg.reply.text, mentions);
+    const txt = renderText(msg.reply.text, mentions, this.localeOpt());
     await this.sendPlain(msg, { msgtype: 'text', text: txt }, 'sampleText', txt, mentions);
+  }
+
+  private localeOpt(): { locale?: Locale } {
+    return this.o.locale ? { locale: this.o.locale } : {};
   }
 
   private templateId(): string {
@@ -129,7 +136,7 @@ export class DingtalkSender {
   }
 
   private async sendCard(msg: OutgoingMessage, card: Card, mentions: string[]): Promise<void> {
-    const params = renderCardParams(card, { customTemplate: this.o.config.cardTemplateId !== '', mentions });
+    const params = renderCardParams(card, { customTemplate: this.o.config.cardTemplateId !== '', mentions, ...this.localeOpt() });
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('base64url');
     const mapKey = msg.cardKey ? `key:${msg.to}|${msg.cardKey}` : undefined;
     const existing = mapKey ? (this.byKey.get(mapKey) ?? (await this.o.cards?.get(mapKey))) : undefined;
