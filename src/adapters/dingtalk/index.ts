@@ -3,6 +3,7 @@
  * cards out. Wiring: `createDingtalkAdapter({ config: cfg.chat.dingtalk, onMessage, log, store })`.
  */
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Store } from '../../store/types.ts';
 import type { ChatAdapter, WebhookRoute } from '../types.ts';
@@ -12,6 +13,7 @@ import type { DingtalkConfig } from './config.ts';
 import { dingtalkWebhookRoute } from './http.ts';
 import { cardClickToMessage, parseCardCallback, parseRobotMessage } from './parse.ts';
 import { RecentIds } from './recent.ts';
+import { SignLedger } from './replay.ts';
 import { DingtalkSender, type CardRecord } from './send.ts';
 import { StreamSupervisor, type StreamStats, type StreamTimings } from './stream.ts';
 
@@ -24,12 +26,17 @@ export interface DingtalkAdapterDeps {
   config: DingtalkConfig;
   onMessage(msg: IncomingMessage): Promise<void>;
   log: Logger;
-  /** Persists the cardKey → card map (collection `dingtalk-cards`) so updates survive restarts. */
+  /**
+   * Persists the cardKey → card map (collection `dingtalk-cards`) so updates survive restarts, and in
+   * HTTP mode the timestamp+sign pairs already used (collection `dingtalk-signs`, replay.ts).
+   */
   store?: Store;
   /** Tests: faster supervisor timings, a fixed clock, no retry delays. */
   streamTimings?: Partial<StreamTimings>;
   clock?: () => number;
   retryBaseMs?: number;
+  /** `config.locale`, for the "truncated" marker and hints; unset = a bilingual marker. */
+  locale?: Locale;
 }
 
 /** The DingTalk adapter plus counters for /metrics. */
@@ -49,6 +56,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     log,
     clock,
     interactiveCards: config.mode === 'stream',
+    ...(deps.locale ? { locale: deps.locale } : {}),
     ...(cards ? { cards } : {}),
   });
   const recent = new RecentIds(2000);
@@ -93,7 +101,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
 
   // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
   const routes: WebhookRoute[] =
-    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock })] : [];
+    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock, signs: new SignLedger(deps.store) })] : [];
 
   return {
     platform: 'dingtalk',

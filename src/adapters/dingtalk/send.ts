@@ -10,12 +10,14 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Collection } from '../../store/types.ts';
 import type { Card } from '../../../cards/model.ts';
 import type { DingtalkClient } from './client.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
+import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
 import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
 /** A delivered interactive card (persisted when a Collection is given). */
@@ -46,6 +48,8 @@ export interface SenderOptions {
    * because cards are created with `callbackType: STREAM` and a click would reach nobody.
    */
   interactiveCards?: boolean;
+  /** The bot's reply language (the "truncated" marker, the type-the-command hint); unset = bilingual marker. */
+  locale?: Locale;
 }
 
 /** Sends OutgoingMessages to DingTalk and remembers delivered cards. */
@@ -89,25 +93,35 @@ export class DingtalkSender {
           );
         }
       }
-      const md = renderMarkdown(card, { mentions });
+      const md = renderMarkdown(card, { mentions, ...this.localeOpt() });
       await this.sendPlain(msg, { msgtype: 'markdown', markdown: md }, 'sampleMarkdown', md, mentions);
       return;
     }
-    const txt = renderText(msg.reply.text, mentions);
+    const txt = renderText(msg.reply.text, mentions, this.localeOpt());
     await this.sendPlain(msg, { msgtype: 'text', text: txt }, 'sampleText', txt, mentions);
+  }
+
+  private localeOpt(): { locale?: Locale } {
+    return this.o.locale ? { locale: this.o.locale } : {};
   }
 
   private templateId(): string {
     return this.o.config.cardTemplateId || PUBLIC_AI_CARD_TEMPLATE;
   }
 
-  /** sessionWebhook while valid, else OpenAPI. */
+  /** sessionWebhook while valid and on DingTalk's host, else OpenAPI. */
   private async sendPlain(msg: OutgoingMessage, webhookBody: Record<string, unknown>, msgKey: string, msgParam: Record<string, unknown>, mentions: string[]): Promise<void> {
     const ctx = msg.inReplyTo?.replyContext as DingtalkReplyContext | undefined;
     const sameChat = msg.inReplyTo?.chat === msg.to;
-    if (sameChat && ctx?.sessionWebhook && (ctx.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS) {
+    let webhook = ctx?.sessionWebhook;
+    if (webhook && !isDingtalkSessionWebhook(webhook, this.o.config)) {
+      // The URL comes from the (unsigned) message body: never POST a reply to a foreign host (SSRF).
+      this.o.log.warn({ chat: msg.to, sessionWebhook: webhookHostForLog(webhook) }, 'dingtalk: sessionWebhook is not on a DingTalk host; ignoring it and replying through the OpenAPI');
+      webhook = undefined;
+    }
+    if (sameChat && webhook && (ctx?.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS) {
       try {
-        await this.o.client.postSessionWebhook(ctx.sessionWebhook, {
+        await this.o.client.postSessionWebhook(webhook, {
           ...webhookBody,
           at: { atUserIds: mentions, isAtAll: false },
         });
@@ -122,7 +136,7 @@ export class DingtalkSender {
   }
 
   private async sendCard(msg: OutgoingMessage, card: Card, mentions: string[]): Promise<void> {
-    const params = renderCardParams(card, { customTemplate: this.o.config.cardTemplateId !== '', mentions });
+    const params = renderCardParams(card, { customTemplate: this.o.config.cardTemplateId !== '', mentions, ...this.localeOpt() });
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('base64url');
     const mapKey = msg.cardKey ? `key:${msg.to}|${msg.cardKey}` : undefined;
     const existing = mapKey ? (this.byKey.get(mapKey) ?? (await this.o.cards?.get(mapKey))) : undefined;

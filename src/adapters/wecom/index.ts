@@ -4,6 +4,7 @@
  */
 import { wecomIdentity } from './identity.ts';
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Store } from '../../store/types.ts';
 import type { ChatAdapter, WebhookRoute } from '../types.ts';
@@ -26,6 +27,8 @@ export interface WecomAdapterDeps {
   onMessage(msg: IncomingMessage): Promise<void>;
   log: Logger;
   store?: Store;
+  /** `config.locale`, for the "truncated" marker; unset = a bilingual marker. */
+  locale?: Locale;
   /** Test seams. */
   clock?: () => number;
   aibotTiming?: { pingIntervalMs?: number; backoffInitialMs?: number; backoffMaxMs?: number; requestTimeoutMs?: number; clickWaitMs?: number };
@@ -73,7 +76,7 @@ export function createWecomAdapter(deps: WecomAdapterDeps): WecomAdapter {
     aibot?.mode === 'websocket' && aibot.secret
       ? new AibotConnection({ url: aibot.url, botId: aibot.botId, secret: aibot.secret, log, onCallback: onFrame, ...timing })
       : undefined;
-  sender = new WecomSender({ state, client, log, passive, clock, ...(connection ? { conn: connection } : {}) });
+  sender = new WecomSender({ state, client, log, passive, clock, ...(connection ? { conn: connection } : {}), ...(deps.locale ? { locale: deps.locale } : {}) });
   const s = sender;
 
   return {

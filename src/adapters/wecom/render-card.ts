@@ -2,10 +2,15 @@
  * Neutral Card → WeCom `template_card` of type `button_interaction` (chat-platforms.md §7.2, doc
  * 101031 limits in wecom-aibot-long-connection-frames.json `_notes.card_limits`), markdown and text.
  * WeCom states most limits as "recommended" lengths; we truncate to them so nothing is rejected
- * and move what does not fit (extra fields, long text) into the sub-title text.
+ * and move what does not fit (extra fields, long text) into the sub-title text. Whatever was cut is
+ * said once, at the end of the sub-title text ("…（已截断）", hardening item 6).
  */
 import { cardToMarkdown, cardToText } from '../../../cards/model.ts';
 import type { Button, Card, Tone } from '../../../cards/model.ts';
+import type { Locale } from '../../core/i18n.ts';
+import { fitHeadTail, splitCardMarkdown, truncateBytes, truncationMarker } from '../truncate.ts';
+
+export { truncateBytes };
 
 /**
  * Lengths in width units (a CJK character counts 2, ASCII 1), from the "建议不超过 N 个字" notes of
@@ -23,44 +28,43 @@ export const LIMITS = {
   /** "建议不超过10个字": counted in width units, CJK = 2, ASCII = 1 (so "Acknowledge" fits). */
   buttonTextWidth: 20,
   quote: 300,
+  /** Group-robot text.content ≤ 2048 B (§7.2); the app's passive text reply too (§7.1). */
   textBytes: 2048,
+  /** Group-robot markdown.content ≤ 4096 B (§7.2); also our budget for AI-bot markdown (none documented). */
   markdownBytes: 4096,
+  /**
+   * Self-built app `message/send` markdown.content: 2048 B per WeCom's message/send doc (90236); not
+   * in chat-platforms.md, which documents 2048 B only for the app's text reply.
+   */
+  appMarkdownBytes: 2048,
+  /** AI-bot stream reply content ≤ 20480 B (§7.3). */
+  streamBytes: 20480,
 } as const;
 
 /** Cut to `max` characters (code points), marking the cut. */
-export function truncate(s: string, max: number): string {
+export function truncate(s: string, max: number, marker = '…'): string {
   const cps = [...s];
-  return cps.length <= max ? s : cps.slice(0, Math.max(0, max - 1)).join('') + '…';
+  const m = [...marker].length;
+  return cps.length <= max ? s : cps.slice(0, Math.max(0, max - m)).join('') + marker;
 }
 
-/** Cut to `max` width units (a non-ASCII character counts 2, as WeCom's limits are given in 字). */
-export function truncateWidth(s: string, max: number): string {
+/** Width units of one code point: WeCom's limits are given in 字, a non-ASCII character counts 2. */
+const unitWidth = (ch: string): number => (ch.charCodeAt(0) < 0x80 ? 1 : 2);
+const widthOf = (s: string): number => [...s].reduce((n, ch) => n + unitWidth(ch), 0);
+
+/** Cut to `max` width units on a code-point boundary, ending with `marker` (default "…"). */
+export function truncateWidth(s: string, max: number, marker = '…'): string {
+  if (widthOf(s) <= max) return s;
+  const budget = max - widthOf(marker);
   let w = 0;
   let out = '';
-  const cps = [...s];
-  const width = cps.reduce((n, ch) => n + (ch.charCodeAt(0) < 0x80 ? 1 : 2), 0);
-  if (width <= max) return s;
-  for (const ch of cps) {
-    const cw = ch.charCodeAt(0) < 0x80 ? 1 : 2;
-    if (w + cw > max - 1) break;
+  for (const ch of s) {
+    const cw = unitWidth(ch);
+    if (w + cw > budget) break;
     out += ch;
     w += cw;
   }
-  return out + '…';
-}
-
-/** Cut to `max` UTF-8 bytes without splitting a character, marking the cut. */
-export function truncateBytes(s: string, max: number): string {
-  if (Buffer.byteLength(s, 'utf8') <= max) return s;
-  let out = '';
-  let bytes = 0;
-  for (const ch of s) {
-    const b = Buffer.byteLength(ch, 'utf8');
-    if (bytes + b > max - 3) break;
-    out += ch;
-    bytes += b;
-  }
-  return out + '…';
+  return out + marker;
 }
 
 /** source.desc_color: 0 grey, 1 black, 2 red, 3 green. */
@@ -95,7 +99,7 @@ function plain(s: string): string {
  */
 export async function renderTemplateCard(
   card: Card,
-  opts: { taskId: string; keyFor: (command: string, forceStored?: boolean) => Promise<string>; sourceDesc?: string },
+  opts: { taskId: string; keyFor: (command: string, forceStored?: boolean) => Promise<string>; sourceDesc?: string; locale?: Locale },
 ): Promise<TemplateCardJson> {
   const texts: string[] = [];
   const quotes: string[] = [];
@@ -149,19 +153,34 @@ export async function renderTemplateCard(
     button_list: buttons,
   };
   if (restTitle.length) out.main_title.desc = truncateWidth(restTitle.join(' '), LIMITS.titleDesc);
-  if (texts.length) out.sub_title_text = truncateWidth(texts.join('\n'), LIMITS.subTitle);
-  if (quotes.length) out.quote_area = { type: 0, quote_text: truncate(quotes.join('\n'), LIMITS.quote) };
+  const quote = quotes.join('\n');
+  if (quotes.length) out.quote_area = { type: 0, quote_text: truncate(quote, LIMITS.quote) };
+  // The title slots are too short for the full marker: they end in "…", and the sub-title says it.
+  const notice = truncationMarker(opts.locale);
+  const cutElsewhere = out.main_title.title !== (first ?? '') || (restTitle.length > 0 && out.main_title.desc !== restTitle.join(' ')) || (quotes.length > 0 && out.quote_area?.quote_text !== quote);
+  const sub = [...texts, ...(cutElsewhere ? [notice] : [])].join('\n');
+  if (sub) out.sub_title_text = truncateWidth(sub, LIMITS.subTitle, notice);
   if (horizontal.length) out.horizontal_content_list = horizontal;
   if (cardAction) out.card_action = cardAction;
   return out;
 }
 
-/** Markdown body for message/send, the group robot and AI-bot replies (≤4096 B). */
-export function renderMarkdown(card: Card): string {
-  return truncateBytes(cardToMarkdown(card), LIMITS.markdownBytes);
+/**
+ * Markdown body for message/send (pass `maxBytes: LIMITS.appMarkdownBytes`), the group robot and AI-bot
+ * replies (≤4096 B). Over the limit the content is cut (marker); the actions and `tail` (the
+ * `<@userid>` mentions) are kept whole.
+ */
+export function renderMarkdown(card: Card, opts: { maxBytes?: number; locale?: Locale; tail?: string } = {}): string {
+  const max = opts.maxBytes ?? LIMITS.markdownBytes;
+  const withTail = (body: string): string => (opts.tail ? `${body}\n${opts.tail}` : body);
+  const full = withTail(cardToMarkdown(card));
+  if (Buffer.byteLength(full, 'utf8') <= max) return full;
+  const { head, actions } = splitCardMarkdown(card);
+  const room = max - (opts.tail ? Buffer.byteLength(`\n${opts.tail}`, 'utf8') : 0);
+  return withTail(fitHeadTail(head, actions, room, { marker: truncationMarker(opts.locale) }));
 }
 
 /** Plain text fallback (≤2048 B). */
-export function renderText(card: Card): string {
-  return truncateBytes(cardToText(card), LIMITS.textBytes);
+export function renderText(card: Card, opts: { locale?: Locale } = {}): string {
+  return truncateBytes(cardToText(card), LIMITS.textBytes, { marker: truncationMarker(opts.locale) });
 }

@@ -7,6 +7,7 @@
  * - `wecom-webhook:<key>`: group robot, text/markdown only.
  */
 import type { Logger } from 'pino';
+import type { Locale } from '../../core/i18n.ts';
 import type { OutgoingMessage, Reply } from '../../core/message.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import type { Card } from '../../../cards/model.ts';
@@ -15,6 +16,7 @@ import type { AibotConnection } from './aibot-ws.ts';
 import type { PassiveReplies } from './aibot-http.ts';
 import type { AibotContext } from './aibot-message.ts';
 import type { AppClickContext } from './app-routes.ts';
+import { truncationMarker } from '../truncate.ts';
 import { hasCommandButtons, LIMITS, renderMarkdown, renderTemplateCard, truncateBytes } from './render-card.ts';
 import type { TemplateCardJson } from './render-card.ts';
 import { newTaskId, RecentIds } from './state.ts';
@@ -34,6 +36,8 @@ export interface SenderDeps {
   conn?: AibotConnection;
   passive: PassiveReplies;
   clock: () => number;
+  /** The bot's reply language, for the "truncated" marker; unset = bilingual. */
+  locale?: Locale;
 }
 
 const splitAddress = (to: string): [string, string] => {
@@ -56,11 +60,20 @@ export class WecomSender {
     setTimeout(() => this.clicks.delete(ctx.taskId as string), CLICK_UPDATE_WINDOW_MS + 500).unref();
   }
 
+  /** Cut a text reply to `max` bytes, saying so (hardening item 6). */
+  private cut(text: string, max: number): string {
+    return truncateBytes(text, max, { marker: truncationMarker(this.d.locale) });
+  }
+
+  private markdown(card: Card, opts: { maxBytes?: number; tail?: string } = {}): string {
+    return renderMarkdown(card, { ...opts, ...(this.d.locale ? { locale: this.d.locale } : {}) });
+  }
+
   private keyFor = (command: string, forceStored?: boolean): Promise<string> => this.d.state.keyFor(command, forceStored);
 
   /** Render a card reply as a template card keeping `taskId` (for updates) or with a new one. */
   async templateCard(card: Card, taskId = newTaskId()): Promise<TemplateCardJson> {
-    return renderTemplateCard(card, { taskId, keyFor: this.keyFor });
+    return renderTemplateCard(card, { taskId, keyFor: this.keyFor, ...(this.d.locale ? { locale: this.d.locale } : {}) });
   }
 
   /** The update card for a click answered in the open HTTP request (API mode). */
@@ -88,24 +101,25 @@ export class WecomSender {
     if (msg.reply.kind === 'text') {
       await this.d.client.webhookSend(key, {
         msgtype: 'text',
-        text: { content: truncateBytes(msg.reply.text, LIMITS.textBytes), ...(mentions.length ? { mentioned_list: mentions } : {}) },
+        // text: @ through mentioned_list (§7.2), so the limit applies to the text alone.
+        text: { content: this.cut(msg.reply.text, LIMITS.textBytes), ...(mentions.length ? { mentioned_list: mentions } : {}) },
       });
       return;
     }
+    // markdown has no mentioned_list: the @ is `<@userid>` in the content (§7.2), kept whole when cut.
     const at = mentions.map((u) => `<@${u}>`).join(' ');
-    const body = renderMarkdown(msg.reply.card);
-    await this.d.client.webhookSend(key, { msgtype: 'markdown', markdown: { content: at ? truncateBytes(body, LIMITS.markdownBytes - at.length - 1) + '\n' + at : body } });
+    await this.d.client.webhookSend(key, { msgtype: 'markdown', markdown: { content: this.markdown(msg.reply.card, { maxBytes: LIMITS.markdownBytes, ...(at ? { tail: at } : {}) }) } });
   }
 
   // ---- self-built app ----------------------------------------------------------------------
   private async sendApp(userid: string, msg: OutgoingMessage, click?: AppClickContext): Promise<void> {
     const r = msg.reply;
     if (r.kind === 'text') {
-      await this.d.client.sendToUser(userid, { msgtype: 'text', text: { content: truncateBytes(r.text, LIMITS.textBytes) } });
+      await this.d.client.sendToUser(userid, { msgtype: 'text', text: { content: this.cut(r.text, LIMITS.textBytes) } });
       return;
     }
     if (!hasCommandButtons(r.card)) {
-      await this.d.client.sendToUser(userid, { msgtype: 'markdown', markdown: { content: renderMarkdown(r.card) } });
+      await this.d.client.sendToUser(userid, { msgtype: 'markdown', markdown: { content: this.markdown(r.card, { maxBytes: LIMITS.appMarkdownBytes }) } });
       return;
     }
     // In place: the clicked card (its ResponseCode came with the click), else the card under cardKey.
@@ -156,7 +170,7 @@ export class WecomSender {
         const body =
           r.kind === 'card' && ctx.chattype === 'single' && hasCommandButtons(r.card)
             ? { msgtype: 'template_card', template_card: await this.templateCard(r.card) }
-            : { msgtype: 'markdown', markdown: { content: r.kind === 'card' ? renderMarkdown(r.card) : truncateBytes(r.text, LIMITS.markdownBytes) } };
+            : { msgtype: 'markdown', markdown: { content: r.kind === 'card' ? this.markdown(r.card) : this.cut(r.text, LIMITS.markdownBytes) } };
         await this.d.client.postResponseUrl(ctx.responseUrl, body);
         return;
       }
@@ -174,7 +188,7 @@ export class WecomSender {
         await conn.request('aibot_respond_msg', { msgtype: 'template_card', template_card: await this.templateCard(r.card, taskId) }, ctx.reqId);
         await this.d.state.rememberCard({ to: msg.to, ...(msg.cardKey ? { cardKey: msg.cardKey } : {}), taskId });
       } else {
-        const content = r.kind === 'card' ? renderMarkdown(r.card) : truncateBytes(r.text, 20_000);
+        const content = r.kind === 'card' ? this.markdown(r.card) : this.cut(r.text, LIMITS.streamBytes);
         await conn.request('aibot_respond_msg', { msgtype: 'stream', stream: { id: newTaskId(), finish: true, content } }, ctx.reqId);
       }
       return;
@@ -204,7 +218,8 @@ export class WecomSender {
       return;
     }
     const at = (msg.mentions ?? []).map((u) => `<@${u}>`).join(' ');
-    const content = r.kind === 'card' ? renderMarkdown(r.card) : truncateBytes(r.text, LIMITS.markdownBytes);
-    await conn.request('aibot_send_msg', { chatid, msgtype: 'markdown', markdown: { content: at ? `${content}\n${at}` : content } });
+    const atBytes = at ? Buffer.byteLength(`\n${at}`, 'utf8') : 0;
+    const content = r.kind === 'card' ? this.markdown(r.card, at ? { tail: at } : {}) : this.cut(r.text, LIMITS.markdownBytes - atBytes) + (at ? `\n${at}` : '');
+    await conn.request('aibot_send_msg', { chatid, msgtype: 'markdown', markdown: { content } });
   }
 }

@@ -84,9 +84,10 @@ describe('POST /webhooks/dingtalk (HTTP mode)', () => {
 
   it('a verified but malformed body is 400, a wrong content type 415', async () => {
     const { route } = await setup();
-    await expect(route.handle(signed('{garbage'))).rejects.toThrow(BadRequestError);
-    await expect(route.handle(signed({ msgId: 'x' }))).rejects.toThrow(BadRequestError);
-    const req = signed({});
+    // DingTalk signs a fresh timestamp per request; a pair is good for one body only (replay.test.ts).
+    await expect(route.handle(signed('{garbage', NOW))).rejects.toThrow(BadRequestError);
+    await expect(route.handle(signed({ msgId: 'x' }, NOW - 1))).rejects.toThrow(BadRequestError);
+    const req = signed({}, NOW - 2);
     req.headers['content-type'] = 'text/xml';
     await expect(route.handle(req)).rejects.toThrow(UnsupportedMediaError);
   });

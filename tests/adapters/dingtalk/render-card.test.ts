@@ -3,6 +3,7 @@ import { actions, commandButton, fields, linkButton, markdown, type Card } from 
 import { decodeCommandId } from '../../../src/adapters/dingtalk/actions.ts';
 import {
   DingtalkLimitError,
+  MAX_MSG_PARAM_BYTES,
   needsInteractiveCard,
   PUBLIC_AI_CARD_TEMPLATE,
   renderCardParams,
@@ -71,8 +72,15 @@ describe('render-card', () => {
     expect((JSON.parse(params.sys_full_json_obj!) as { msgButtons: unknown[] }).msgButtons).toHaveLength(6);
     expect(params.staticMsgContent).toContain('b6: `/x 6`');
     expect(params.staticMsgContent).toContain('b7: `/x 7`');
+    // Over msgParam's 15 000 bytes (§4.4): cut with a marker instead of throwing, so the message still
+    // arrives (hardening item 6; this used to assert a DingtalkLimitError, i.e. a lost message).
     const huge: Card = { title: 't', blocks: [markdown('字'.repeat(6000))] };
-    expect(() => renderMarkdown(huge)).toThrow(/bytes/);
-    expect(() => renderText('x'.repeat(16000))).toThrow(DingtalkLimitError);
+    const md = renderMarkdown(huge);
+    expect(Buffer.byteLength(JSON.stringify(md))).toBeLessThanOrEqual(MAX_MSG_PARAM_BYTES);
+    expect(md.text).toContain('已截断');
+    const txt = renderText('x'.repeat(16000));
+    expect(Buffer.byteLength(JSON.stringify(txt))).toBeLessThanOrEqual(MAX_MSG_PARAM_BYTES);
+    expect(txt.content).toContain('truncated');
+    expect(DingtalkLimitError).toBeDefined();
   });
 });
