@@ -7,7 +7,7 @@ export const dingtalkFeature = defineFeature({
   name: 'dingtalk',
   enabled: (config) => config.chat.dingtalk !== undefined,
   setup({ config, onMessage, log, store, metrics }) {
-    const dingtalk = createDingtalkAdapter({ config: config.chat.dingtalk!, onMessage, log: log.child({ platform: 'dingtalk' }), store });
+    const dingtalk = createDingtalkAdapter({ config: config.chat.dingtalk!, onMessage, log: log.child({ platform: 'dingtalk' }), store, locale: config.locale });
     // OpenAPI calls and cards count against DingTalk's monthly quota; stream health shows reconnect trouble.
     new Gauge({
       name: 'opsbot_dingtalk',

@@ -6,6 +6,6 @@ export const wecomFeature = defineFeature({
   name: 'wecom',
   enabled: (config) => config.chat.wecom !== undefined,
   setup: ({ config, onMessage, log, store }) => ({
-    adapters: [createWecomAdapter({ config: config.chat.wecom!, onMessage, log: log.child({ platform: 'wecom' }), store })],
+    adapters: [createWecomAdapter({ config: config.chat.wecom!, onMessage, log: log.child({ platform: 'wecom' }), store, locale: config.locale })],
   }),
 });
