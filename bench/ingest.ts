@@ -15,7 +15,7 @@ import type { StoredDelivery } from '../src/core/deliveries.ts';
 import { botYaml } from './lib/config.ts';
 import { countPg, freshDb, prefillPg, startPg, type PgCluster } from './lib/pg.ts';
 import { spawnNode, stopChild, type Child } from './lib/proc.ts';
-import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders, storedIdFor } from './lib/sentry.ts';
+import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders } from './lib/sentry.ts';
 import { int, ms, ratio, table } from './lib/table.ts';
 
 const METRIC_BODY = (JSON.parse(readFileSync('/work/shared/fixtures/sentry/sentry-signatures.json', 'utf8')) as { fixture_wire_bodies: { items: { resource: string; body: string }[] } })

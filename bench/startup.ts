@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitForStatus } from './lib/config.ts';
 import { rssKiB, spawnNode, stopChild } from './lib/proc.ts';
-import { int, ms, percentile, table } from './lib/table.ts';
+import { ms, percentile, table } from './lib/table.ts';
 
 const BARE = `require('node:http').createServer((q, r) => { r.writeHead(200, {'content-type': 'application/json'}); r.end('{"status":"ok"}'); }).listen(Number(process.env.PORT), '127.0.0.1');`;
 
@@ -24,7 +24,7 @@ async function sample(args: string[], env: NodeJS.ProcessEnv, port: number): Pro
     return { readyMs, rssMiB, exit: c.proc.exitCode };
   } catch (err) {
     await stopChild(c, 'SIGKILL');
-    throw new Error(`${args.join(' ')}: ${(err as Error).message}\n${c.stderr().slice(-1500)}`);
+    throw new Error(`${args.join(' ')}: ${(err as Error).message}\n${c.stderr().slice(-1500)}`, { cause: err });
   }
 }
 

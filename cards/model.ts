@@ -28,7 +28,7 @@ export type Block =
 
 export interface Card {
   title: string;
-  tone?: Tone;
+  tone?: Tone | undefined;
   blocks: Block[];
 }
 

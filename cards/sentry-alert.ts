@@ -11,28 +11,28 @@ export interface SentryAlertView {
   key: string;
   kind: 'issue' | 'metric';
   title: string;
-  level?: string;
-  shortId?: string;
-  project?: string;
-  environment?: string;
-  culprit?: string;
-  release?: string;
-  rule?: string;
-  description?: string;
+  level?: string | undefined;
+  shortId?: string | undefined;
+  project?: string | undefined;
+  environment?: string | undefined;
+  culprit?: string | undefined;
+  release?: string | undefined;
+  rule?: string | undefined;
+  description?: string | undefined;
   /** Events opsbot saw for this alert (folded count). */
   count: number;
-  userCount?: number;
-  firstSeen?: string;
-  lastSeen?: string;
-  url?: string;
+  userCount?: number | undefined;
+  firstSeen?: string | undefined;
+  lastSeen?: string | undefined;
+  url?: string | undefined;
   status: 'open' | 'acked' | 'resolved' | 'ignored';
-  statusBy?: string;
-  assignedTo?: string;
-  escalations?: number;
+  statusBy?: string | undefined;
+  assignedTo?: string | undefined;
+  escalations?: number | undefined;
   /** Product/env for the rollback button, when known. */
-  rollback?: { product: string; env: string };
+  rollback?: { product: string; env: string } | undefined;
   /** Last actions, newest last ("张三 确认"). */
-  history?: string[];
+  history?: string[] | undefined;
 }
 
 /** `2019-08-19T20:58:37.391000Z` → `2019-08-19 20:58:37 UTC` (Sentry sends ISO with microseconds). */

@@ -23,7 +23,10 @@ export function summarizeProfile(file: string, top = 12): { totalMs: number; sel
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const l = label(byId.get(cur)!);
-      if (!seen.has(l)) seen.add(l), incl.set(l, (incl.get(l) ?? 0) + t);
+      if (!seen.has(l)) {
+        seen.add(l);
+        incl.set(l, (incl.get(l) ?? 0) + t);
+      }
     }
   }
   const pct = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => [k, (100 * v) / total] as [string, number]);

@@ -102,7 +102,7 @@ function substitute(v: unknown, at: (string | number)[], env: NodeJS.ProcessEnv,
       }
       secrets.push(value);
       return value;
-    }).replace(/\$\{([^}]*)\}?/g, (m, name: string) => {
+    }).replace(/\$\{([^}]*)\}?/g, (m: string) => {
       // A `${...}` left after substitution is a malformed reference, not a value to use literally.
       problems.push({ path: at.join('.'), message: `"${m}" is not a valid environment reference`, hint: 'write ${UPPER_CASE_NAME} (letters, digits, underscores)' });
       return m;

@@ -181,7 +181,7 @@ export class Dispatcher {
  * The services a spec `uses`, from what the features provided. A key nobody provided means the
  * feature is switched off: the command answers with the key's "not configured" message.
  */
-export function resolveUses(spec: Pick<CommandSpec, 'uses'>, services: ServiceLookup, t: (key: string) => string): Record<string, unknown> {
+export function resolveUses(spec: { uses?: CommandSpec['uses'] | undefined }, services: ServiceLookup, t: (key: string) => string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(spec.uses ?? {})) {
     const value = services.get(key);

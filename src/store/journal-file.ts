@@ -66,7 +66,7 @@ export class JournalFile {
   /** A failed write may have left a partial line: start the next append on a fresh line. */
   private torn = false;
   private lines = 0;
-  private fd?: number;
+  private fd: number | undefined;
   /**
    * Per key, a shallow copy of the value (and the insert time) its lines replay to: the base of the next
    * patch line. Invariant: replaying the file plus the pending lines gives exactly this for every key in it.

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, type CommandSpec, type PersonRef } from '../../src/core/define-command.ts';
 import { text } from '../../src/core/message.ts';
-import type { CommandRegistry } from '../../src/core/registry.ts';
 import { can, canOn, rolesFor, scopedRole } from '../../src/core/permissions.ts';
 import { createTestBot } from '../helpers/test-bot.ts';
 

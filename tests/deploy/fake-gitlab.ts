@@ -14,7 +14,7 @@ export interface FakePipeline {
 
 export class FakeGitlab {
   readonly pipelines = new Map<number, FakePipeline>();
-  readonly requests: { method: string; url: string; token?: string }[] = [];
+  readonly requests: { method: string; url: string; token?: string | undefined }[] = [];
   /** The status script the next created pipeline follows. */
   nextScript = ['pending', 'running', 'success'];
   private nextId = 1000;

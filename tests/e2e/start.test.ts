@@ -27,7 +27,9 @@ describe('npm start on the example config', () => {
       try {
         status = (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
         if (status === 200) break;
-      } catch {}
+      } catch {
+        // not listening yet
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(status, stderr).toBe(200);

@@ -73,7 +73,7 @@ export function fuzzer(seed: number) {
   const size = (): Buffer => pick([Buffer.alloc(0), Buffer.alloc(MIB, 0x7b), Buffer.alloc(MIB + 1, 0x20), Buffer.concat([Buffer.from('{"action":"x","pad":"'), Buffer.alloc(2 * MIB, 0x61), Buffer.from('"}')]), Buffer.alloc(MIB - 10, 0x5b)]);
   const contentType = (right: string): Record<string, string> => {
     const ct = pick([right, right, right, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/json; charset=utf-16', 'text/xml; charset=gbk', 'application/octet-stream', '*/*', 'application/json\u0000']);
-    return ct ? { 'content-type': ct.replace(/\u0000/g, '') } : {};
+    return ct ? { 'content-type': ct.replaceAll('\u0000', '') } : {};
   };
 
   /** A body for a JSON endpoint. */

@@ -22,7 +22,7 @@ async function send(base: string, c: FuzzCase): Promise<number> {
   } catch (err) {
     // The server may close the socket after a 413 before the whole oversized body is written.
     if (c.body && c.body.length > 1024 * 1024) return 413;
-    throw new Error(`${c.name}: ${(err as Error).message}`);
+    throw new Error(`${c.name}: ${(err as Error).message}`, { cause: err });
   }
 }
 

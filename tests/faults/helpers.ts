@@ -120,7 +120,7 @@ export async function startChild(yamlText: string, dataDir: string, port: number
     await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, 30_000);
   } catch (err) {
     child.proc.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${child.stderr().slice(-2000)}${child.stdout().slice(-2000)}`);
+    throw new Error(`${(err as Error).message}\n${child.stderr().slice(-2000)}${child.stdout().slice(-2000)}`, { cause: err });
   }
   return child;
 }

@@ -21,7 +21,7 @@ export interface ContextInput<A> {
 }
 
 /** Run `spec` with this input (throws what the command or the service resolution throws). */
-export async function runCommand<A>(spec: { uses?: CommandSpec['uses']; run(ctx: never): Promise<Reply | void> }, o: ContextInput<A>): Promise<Reply | void> {
+export async function runCommand<A>(spec: { uses?: CommandSpec['uses'] | undefined; run(ctx: never): Promise<Reply | void> }, o: ContextInput<A>): Promise<Reply | void> {
   const t = (k: string, v?: Record<string, string | number>) => translate(o.locale, k, v);
   const ctx = {
     args: o.args,

@@ -198,7 +198,7 @@ export async function startReplica(o: ReplicaOptions, index = 0): Promise<Replic
   } catch (err) {
     child.proc.kill('SIGKILL');
     await child.exited;
-    throw new Error(`${r.name} did not get ready: ${(err as Error).message}\n--- stderr\n${child.stderr().slice(-3000)}\n--- stdout\n${child.stdout().slice(-2000)}`);
+    throw new Error(`${r.name} did not get ready: ${(err as Error).message}\n--- stderr\n${child.stderr().slice(-3000)}\n--- stdout\n${child.stdout().slice(-2000)}`, { cause: err });
   }
   return r;
 }

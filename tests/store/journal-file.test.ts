@@ -7,7 +7,7 @@ import { LowdbStore } from '../../src/store/lowdb-store.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'opsbot-journal-'));
 const lines = (dir: string) => readFileSync(path.join(dir, 'deliveries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-interface Doc { body: string; status: string; attempts: number; headers: Record<string, string>; error?: string }
+interface Doc { body: string; status: string; attempts: number; headers: Record<string, string>; error?: string | undefined }
 
 describe('journal patch lines', () => {
   it('a status change appends only the changed fields, and replays to the same value', async () => {

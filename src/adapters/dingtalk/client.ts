@@ -35,8 +35,8 @@ type Json = Record<string, unknown>;
 /** Low-level DingTalk HTTP client; routing (which channel to use) lives in send.ts. */
 export class DingtalkClient {
   readonly stats: DingtalkApiStats = { tokenFetches: 0, openApiCalls: 0, cardCreates: 0, cardUpdates: 0, webhookPosts: 0 };
-  private token?: { value: string; expiresAt: number };
-  private inflight?: Promise<string>;
+  private token: { value: string; expiresAt: number } | undefined;
+  private inflight: Promise<string> | undefined;
   private readonly clock: () => number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
@@ -168,8 +168,8 @@ export class DingtalkClient {
   private async call(method: 'POST' | 'PUT', url: string, body: Json, token?: string): Promise<Json> {
     const pathOnly = safePath(url);
     for (let attempt = 0; ; attempt++) {
-      let status = 0;
-      let parsed: Json = {};
+      let status: number;
+      let parsed: Json;
       try {
         const res = await request(url, {
           method,

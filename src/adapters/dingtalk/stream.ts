@@ -123,10 +123,10 @@ export class StreamSupervisor {
   private running = false;
   private connecting = false;
   private attempt = 0;
-  private retryTimer?: NodeJS.Timeout;
-  private idleTimer?: NodeJS.Timeout;
-  private pingTimer?: NodeJS.Timeout;
-  private live?: WebSocket;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private live: WebSocket | undefined;
 
   constructor(
     private readonly deps: {

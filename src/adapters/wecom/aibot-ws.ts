@@ -36,11 +36,11 @@ export interface AibotConnectionOptions {
 export const newReqId = (cmd: string): string => `${cmd}_${Date.now()}_${randomBytes(4).toString('hex')}`;
 
 export class AibotConnection {
-  private ws?: WebSocket;
+  private ws: WebSocket | undefined;
   private stopped = true;
   private attempts = 0;
-  private pingTimer?: NodeJS.Timeout;
-  private reconnectTimer?: NodeJS.Timeout;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private missedPings = 0;
   private readonly pending = new Map<string, { resolve(f: WsFrame): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   /** True once the current socket's aibot_subscribe was acknowledged with errcode 0. */

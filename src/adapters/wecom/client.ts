@@ -35,8 +35,8 @@ export interface SendResult {
 }
 
 export class WecomClient {
-  private token?: { value: string; expiresAt: number };
-  private inflight?: Promise<string>;
+  private token: { value: string; expiresAt: number } | undefined;
+  private inflight: Promise<string> | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly o: WecomClientOptions) {
@@ -53,7 +53,7 @@ export class WecomClient {
     const res = await request(url, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       headersTimeout: this.o.timeoutMs ?? 10_000,
       bodyTimeout: this.o.timeoutMs ?? 10_000,
     });

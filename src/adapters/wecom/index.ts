@@ -51,7 +51,7 @@ export function createWecomAdapter(deps: WecomAdapterDeps): WecomAdapter {
   const aibot = config.aibot;
   const timing = deps.aibotTiming ?? {};
 
-  let sender: WecomSender | undefined;
+  let sender: WecomSender | undefined = undefined;
   const onFrame = (frame: WsFrame): void => {
     void (async () => {
       const body = parseAibotBody(frame.body);

@@ -6,14 +6,14 @@
 /** The project an event is about. `path` is `path_with_namespace` (absent on some job payloads). */
 export interface GitlabProjectRef {
   id: number;
-  path?: string;
-  webUrl?: string;
-  defaultBranch?: string;
+  path?: string | undefined;
+  webUrl?: string | undefined;
+  defaultBranch?: string | undefined;
 }
 
 export interface GitlabUserRef {
-  username?: string;
-  name?: string;
+  username?: string | undefined;
+  name?: string | undefined;
 }
 
 export interface GitlabBuild {
@@ -21,33 +21,33 @@ export interface GitlabBuild {
   name: string;
   stage: string;
   status: string;
-  failureReason?: string;
+  failureReason?: string | undefined;
   allowFailure: boolean;
-  webUrl?: string;
+  webUrl?: string | undefined;
   /** Environment name for deploy jobs (a Deployment Hook names this job). */
-  environment?: string;
+  environment?: string | undefined;
 }
 
 /** `gitlab.pipeline.<status>` (status as GitLab names it: failed, success, running, canceled, …). */
 export interface GitlabPipelineEvent {
   project: GitlabProjectRef;
   pipelineId: number;
-  iid?: number;
-  name?: string;
+  iid?: number | undefined;
+  name?: string | undefined;
   ref: string;
   tag: boolean;
   sha: string;
   status: string;
-  source?: string;
+  source?: string | undefined;
   webUrl: string;
-  createdAt?: string;
-  finishedAt?: string;
-  durationSeconds?: number;
-  user?: GitlabUserRef;
-  commit?: { id: string; title: string; url?: string; authorName?: string };
+  createdAt?: string | undefined;
+  finishedAt?: string | undefined;
+  durationSeconds?: number | undefined;
+  user?: GitlabUserRef | undefined;
+  commit?: { id: string; title: string; url?: string | undefined; authorName?: string | undefined } | undefined;
   builds: GitlabBuild[];
   variables: Record<string, string>;
-  mergeRequest?: { iid: number; title: string; url?: string };
+  mergeRequest?: { iid: number; title: string; url?: string | undefined } | undefined;
 }
 
 /** `gitlab.job.<status>` (Job Hook, object_kind `build`). */
@@ -60,11 +60,11 @@ export interface GitlabJobEvent {
   pipelineId: number;
   ref: string;
   sha: string;
-  failureReason?: string;
+  failureReason?: string | undefined;
   allowFailure: boolean;
-  retries?: number;
-  environment?: string;
-  webUrl?: string;
+  retries?: number | undefined;
+  environment?: string | undefined;
+  webUrl?: string | undefined;
 }
 
 /** `gitlab.merge_request.<opened|merged|closed|reopened|updated|approved|…>` */
@@ -77,11 +77,11 @@ export interface GitlabMergeRequestEvent {
   title: string;
   sourceBranch: string;
   targetBranch: string;
-  url?: string;
-  author?: GitlabUserRef;
-  user?: GitlabUserRef;
-  updatedAt?: string;
-  mergeCommitSha?: string;
+  url?: string | undefined;
+  author?: GitlabUserRef | undefined;
+  user?: GitlabUserRef | undefined;
+  updatedAt?: string | undefined;
+  mergeCommitSha?: string | undefined;
 }
 
 /** `gitlab.tag.created` / `gitlab.tag.deleted` */
@@ -89,10 +89,10 @@ export interface GitlabTagEvent {
   project: GitlabProjectRef;
   tag: string;
   /** The tagged commit (`checkout_sha`); absent on delete. */
-  sha?: string;
-  message?: string;
-  user?: GitlabUserRef;
-  protected?: boolean;
+  sha?: string | undefined;
+  message?: string | undefined;
+  user?: GitlabUserRef | undefined;
+  protected?: boolean | undefined;
 }
 
 /** `gitlab.push` */
@@ -104,8 +104,8 @@ export interface GitlabPushEvent {
   created: boolean;
   deleted: boolean;
   totalCommits: number;
-  commits: { id: string; title: string; url?: string; authorName?: string }[];
-  user?: GitlabUserRef;
+  commits: { id: string; title: string; url?: string | undefined; authorName?: string | undefined }[];
+  user?: GitlabUserRef | undefined;
 }
 
 /** `gitlab.deployment.<running|success|failed|canceled>` */
@@ -114,17 +114,17 @@ export interface GitlabDeploymentEvent {
   deploymentId: number;
   status: string;
   environment: string;
-  environmentTier?: string;
-  environmentUrl?: string;
+  environmentTier?: string | undefined;
+  environmentUrl?: string | undefined;
   /** The CI job that deployed (null when created by API / trigger job). */
-  jobId?: number;
-  jobUrl?: string;
-  shortSha?: string;
-  commitTitle?: string;
-  commitUrl?: string;
-  ref?: string;
-  user?: GitlabUserRef;
-  statusChangedAt?: string;
+  jobId?: number | undefined;
+  jobUrl?: string | undefined;
+  shortSha?: string | undefined;
+  commitTitle?: string | undefined;
+  commitUrl?: string | undefined;
+  ref?: string | undefined;
+  user?: GitlabUserRef | undefined;
+  statusChangedAt?: string | undefined;
 }
 
 /** `gitlab.release.<created|updated|deleted>` */
@@ -132,10 +132,10 @@ export interface GitlabReleaseEvent {
   project: GitlabProjectRef;
   action: string;
   tag: string;
-  name?: string;
-  description?: string;
-  url?: string;
-  releasedAt?: string;
+  name?: string | undefined;
+  description?: string | undefined;
+  url?: string | undefined;
+  releasedAt?: string | undefined;
 }
 
 /** What the deploy feature listens to: `deploy.pipeline.updated` (emitted by reactions.ts). */
@@ -147,5 +147,5 @@ export interface DeployPipelineUpdated {
   webUrl: string;
   /** Which hook moved it: the pipeline itself, or a deployment of one of its jobs (status = deployment status). */
   via: 'pipeline' | 'deployment';
-  environment?: string;
+  environment?: string | undefined;
 }

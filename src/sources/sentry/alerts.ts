@@ -303,7 +303,7 @@ export class SentryAlerts {
    * schedules the next level (EscalationScheduler.sync). Outbox.send does not throw (it logs), so no rollback.
    */
   private async escalate(p: EscalationPayload): Promise<void> {
-    const { sentry, config, clock } = this.deps;
+    const { sentry, clock } = this.deps;
     const s = await this.states.get(p.alertKey);
     if (!isDue(s, p)) return;
     const n = p.level;

@@ -49,7 +49,7 @@ export class SentryApi {
       throw new UpstreamError('sentry', 0, `request failed: ${(err as Error).message}`);
     }
     const text = await res.body.text();
-    let data: unknown = undefined;
+    let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;
     } catch {

@@ -15,34 +15,34 @@ export interface SentryActor {
 /** What a card needs about one Sentry issue; every field but `issueId` may be missing. */
 export interface SentryIssueInfo {
   issueId: string;
-  shortId?: string;
-  projectSlug?: string;
+  shortId?: string | undefined;
+  projectSlug?: string | undefined;
   title: string;
-  culprit?: string;
-  level?: string;
-  environment?: string;
-  release?: string;
-  url?: string;
+  culprit?: string | undefined;
+  level?: string | undefined;
+  environment?: string | undefined;
+  release?: string | undefined;
+  url?: string | undefined;
   /** Sentry's own total event count (string in the API), when the payload has it. */
-  sentryCount?: number;
-  userCount?: number;
-  firstSeen?: string;
-  lastSeen?: string;
-  status?: string;
-  substatus?: string;
-  assignee?: { type: string; name: string; id?: string; email?: string };
-  rule?: string;
-  resolutionType?: string;
+  sentryCount?: number | undefined;
+  userCount?: number | undefined;
+  firstSeen?: string | undefined;
+  lastSeen?: string | undefined;
+  status?: string | undefined;
+  substatus?: string | undefined;
+  assignee?: { type: string; name: string; id?: string | undefined; email?: string | undefined } | undefined;
+  rule?: string | undefined;
+  resolutionType?: string | undefined;
 }
 
 export interface SentryMetricInfo {
   ruleId: string;
-  identifier?: string;
+  identifier?: string | undefined;
   title: string;
-  description?: string;
-  url?: string;
+  description?: string | undefined;
+  url?: string | undefined;
   projects: string[];
-  environment?: string;
+  environment?: string | undefined;
 }
 
 /** The payload of every `sentry.*` domain event. */
@@ -50,11 +50,11 @@ export interface SentryEventPayload {
   resource: string;
   action: string;
   actor: SentryActor;
-  issue?: SentryIssueInfo;
-  metric?: SentryMetricInfo;
-  comment?: { issueId: string; commentId: string; text: string; projectSlug?: string };
-  installation?: { uuid: string; appSlug?: string; org?: string; status?: string };
-  legacy?: boolean;
+  issue?: SentryIssueInfo | undefined;
+  metric?: SentryMetricInfo | undefined;
+  comment?: { issueId: string; commentId: string; text: string; projectSlug?: string | undefined } | undefined;
+  installation?: { uuid: string; appSlug?: string | undefined; org?: string | undefined; status?: string | undefined } | undefined;
+  legacy?: boolean | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -229,7 +229,7 @@ export function mapSentryDelivery(d: Pick<StoredDelivery, 'kind' | 'body' | 'rec
 }
 
 /** True when the actor is opsbot's own integration (its API calls echo back: sentry.md 1.4). */
-export function isOwnActor(actor: SentryActor, cfg: { appSlug?: string; appId?: string }): boolean {
+export function isOwnActor(actor: SentryActor, cfg: { appSlug?: string | undefined; appId?: string | undefined }): boolean {
   if (actor.type !== 'application' || actor.id === 'sentry') return false;
   if (cfg.appId && actor.id === cfg.appId) return true;
   if (cfg.appSlug) {

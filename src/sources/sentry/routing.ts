@@ -43,7 +43,7 @@ export function productForProjects(config: Config, slugs: (string | undefined)[]
 }
 
 /** Where an alert for these projects goes, and whether it pages. */
-export function routeAlert(config: Config, sentry: SentryConfig, a: { projects: (string | undefined)[]; level?: string; environment?: string }): Route {
+export function routeAlert(config: Config, sentry: SentryConfig, a: { projects: (string | undefined)[]; level?: string | undefined; environment?: string | undefined }): Route {
   const productId = productForProjects(config, a.projects);
   const product = productId ? config.products[productId] : undefined;
   if (!productId || !product) {
@@ -90,7 +90,7 @@ export async function rollbackForAlert(
   config: Config,
   releaseFormat: string,
   currentDeploy: ((product: string, env: string) => Promise<{ release: string } | undefined>) | undefined,
-  a: { product?: string; environment?: string; release?: string },
+  a: { product?: string | undefined; environment?: string | undefined; release?: string | undefined },
 ): Promise<{ product: string; env: string } | undefined> {
   const target = rollbackTarget(config, a.product, a.environment);
   if (!target || !currentDeploy) return target;

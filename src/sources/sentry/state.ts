@@ -4,28 +4,28 @@ import type { Collection, Store } from '../../store/types.ts';
 
 /** The card's fields (cards/sentry-alert.ts), plus routing, posting and escalation bookkeeping. */
 export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations'> {
-  product?: string;
+  product?: string | undefined;
   paging: boolean;
   chats: string[];
   owners: string[];
   history: string[];
   /** chat → ms of the first post there. */
   posted: Record<string, number>;
-  escalateAfterMinutes?: number;
+  escalateAfterMinutes?: number | undefined;
   /** Per-product `alerts.escalationChain` (else sentry.escalation.chain). */
-  escalationChain?: string[];
+  escalationChain?: string[] | undefined;
   /** When the next escalation is due (also a Timers timer: escalation.ts). */
-  escalateAt?: number;
+  escalateAt?: number | undefined;
   /** Start of the current escalation cycle: part of the one-shot timer keys (escalation.ts). */
-  escalationEpoch?: number;
+  escalationEpoch?: number | undefined;
   escalations: number;
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
-  createdOnly?: boolean;
+  createdOnly?: boolean | undefined;
   /**
    * The last deliveries applied to this card. A crash between saving this state and marking the
    * delivery processed re-runs the delivery after restart; it must not count twice.
    */
-  recentDeliveries?: string[];
+  recentDeliveries?: string[] | undefined;
   updatedAt: number;
 }
 

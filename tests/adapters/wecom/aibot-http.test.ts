@@ -23,8 +23,7 @@ async function setup(onMsg?: (m: IncomingMessage, adapter: WecomAdapter) => void
     corpId: setA.corpId, agentId: 1, secret: 's', token: 'appToken', encodingAESKey: setA.encodingAESKey, apiBase: api.base,
     aibot: { mode: 'http', botId: 'AIBOTID', token: setA.token, encodingAESKey: setA.encodingAESKey },
   });
-  let adapter!: WecomAdapter;
-  adapter = createWecomAdapter({
+  const adapter: WecomAdapter = createWecomAdapter({
     config, log: silentLog, store: new MemoryStore(), aibotTiming: { clickWaitMs: 1500 },
     onMessage: async (m) => {
       got.push(m);

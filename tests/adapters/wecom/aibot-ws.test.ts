@@ -63,8 +63,7 @@ async function setup(onMsg?: (m: IncomingMessage, a: WecomAdapter) => void, cloc
     corpId: setA.corpId, agentId: 1, secret: 's', token: 't', encodingAESKey: setA.encodingAESKey, apiBase: 'http://127.0.0.1:9',
     aibot: { mode: 'websocket', botId: 'BOT_ID', secret: 'BOT_SECRET', url: fake.url },
   });
-  let adapter!: WecomAdapter;
-  adapter = createWecomAdapter({
+  const adapter: WecomAdapter = createWecomAdapter({
     config, log: silentLog, store: new MemoryStore(), ...(clock ? { clock } : {}),
     aibotTiming: { pingIntervalMs: 100, backoffInitialMs: 40, backoffMaxMs: 200, requestTimeoutMs: 2000 },
     onMessage: async (m) => {

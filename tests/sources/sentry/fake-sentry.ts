@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export interface Recorded {
   method: string;
   url: string;
-  auth?: string;
+  auth?: string | undefined;
   body: unknown;
 }
 export type Answer = { status: number; body?: unknown; headers?: Record<string, string> };

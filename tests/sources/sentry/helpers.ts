@@ -2,7 +2,6 @@
 import { People } from '../../../src/core/people.ts';
 import { PLATFORM_IDENTITIES } from '../../../src/platforms.ts';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { RawRequest } from '../../../src/adapters/types.ts';
 import { configSchema, type Config } from '../../../src/config/schema.ts';

@@ -215,7 +215,7 @@ describe('escalation', () => {
   const escalating = () => sentryConfig({ escalation: { afterMinutes: 10, to: 'test:oncall', chain: ['carol'] } });
 
   it('an unacknowledged alert is re-posted to the escalation chat with owners (+chain) mentioned', async () => {
-    const { events, outbox, now, r, advance } = setup({ sentry: escalating() });
+    const { events, outbox, now, advance } = setup({ sentry: escalating() });
     await events.emit(alertFor('500'));
     now.t += 9 * 60_000;
     await advance();
