@@ -1,8 +1,22 @@
 /**
  * Typed `resource.action` domain events (octokit/Probot style): webhook sources turn deliveries into
- * these; reactions subscribe with `on(type, fn)`. Each source declares its own payload types next to
- * its mapper; the bus is generic so sources do not edit a shared union.
+ * these; reactions subscribe with `on(type, fn)` and get the payload type the producer declared.
+ * Each producer declares its event types and payloads in `EventMap` next to its mapper (a compile-time
+ * map, like octokit's `EmitterWebhookEventName`), so core does not edit a shared union and a handler's
+ * payload type is checked against the producer's declaration, never asserted by the handler.
  */
+
+/**
+ * Event type (or subscription pattern: `gitlab.pipeline.*`) → payload. Producers add their entries:
+ * `declare module '../../core/events.ts' { interface EventMap { 'sentry.issue.created': SentryEventPayload } }`.
+ */
+export interface EventMap {
+  /** Everything (logging, tests). */
+  '*': unknown;
+}
+
+/** A type or pattern some producer declared. */
+export type EventType = keyof EventMap & string;
 export interface DomainEvent<P = unknown> {
   /** e.g. `sentry.issue.created`, `gitlab.pipeline.failed`, `deploy.finished` */
   type: string;
@@ -21,8 +35,8 @@ export class EventBus {
 
   constructor(private readonly onError: (err: unknown, event: DomainEvent) => void = () => {}) {}
 
-  /** Subscribe to one type, a prefix (`gitlab.pipeline.*`) or everything (`*`). */
-  on<P>(type: string, fn: EventHandler<P>): () => void {
+  /** Subscribe to one type, a prefix (`gitlab.pipeline.*`) or everything (`*`), as declared in EventMap. */
+  on<K extends EventType>(type: K, fn: EventHandler<EventMap[K]>): () => void {
     const list = this.handlers.get(type) ?? [];
     list.push(fn as EventHandler<never>);
     this.handlers.set(type, list);

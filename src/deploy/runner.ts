@@ -1,7 +1,8 @@
 /**
- * Runs persisted tasks on their engines (issue 4 §3): picks what may start (tasks.ts pickRunnable),
- * enforces the per-environment timeout, cancels, records the outcome and what now runs where, and
- * after a restart re-attaches GitLab pipelines while marking command tasks `interrupted`.
+ * Runs persisted tasks on their engines (issue 4 §3): picks what may start (tasks.ts pickRunnable, or
+ * the shared queue), enforces the per-environment timeout, cancels, and after a restart re-attaches
+ * runs whose engine can resume while marking the others `interrupted`. Recording an outcome (log,
+ * state, what now runs where, the `deploy.finished` event) is outcome.ts.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/events.ts';
@@ -13,19 +14,9 @@ import type { ProgressThrottle } from './progress.ts';
 import { NotStarted, type DeployQueue } from './queue.ts';
 import { sweepAbandoned } from './queue-sweep.ts';
 import type { ReleaseRegistry } from './releases.ts';
-import { TaskLogWriter } from './task-log.ts';
-import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo, type TaskState } from './tasks.ts';
-
-
-interface Active {
-  run: EngineRun;
-  timer?: NodeJS.Timeout;
-  timedOut: boolean;
-  detached: boolean;
-  /** Resolves when the run has finished or was detached (the queue's claim ends then). */
-  ended: Promise<void>;
-  end(): void;
-}
+import { TaskOutcomes } from './outcome.ts';
+import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo } from './tasks.ts';
+import { followRun, type Active } from './active-run.ts';
 
 export interface RunnerDeps {
   repo: TaskRepo;
@@ -51,22 +42,18 @@ const CANCEL_POLL_MS = 1000;
 
 export class TaskRunner {
   private readonly active = new Map<string, Active>();
-  private readonly logs: TaskLogWriter;
+  private readonly outcomes: TaskOutcomes;
   private pumping: Promise<void> = Promise.resolve();
   private stopped = false;
   private sweeper?: NodeJS.Timeout;
 
   constructor(private readonly d: RunnerDeps) {
-    this.logs = new TaskLogWriter(d.store, d.log);
+    this.outcomes = new TaskOutcomes(d);
   }
 
   /** Appends lines to the task's log (batched; see TaskLogWriter). */
   appendLog(taskId: string, lines: string[]): Promise<void> {
-    return this.logs.append(taskId, lines);
-  }
-
-  private flushLog(taskId: string): Promise<void> {
-    return this.logs.flush(taskId);
+    return this.outcomes.logs.append(taskId, lines);
   }
 
   get stopping(): boolean {
@@ -111,24 +98,15 @@ export class TaskRunner {
 
   /** Track a started (or re-attached) run until it ends. */
   private follow(task: DeployTask, run: EngineRun, timeoutMs: number): Active {
-    let end = () => {};
-    const ended = new Promise<void>((r) => (end = r));
-    const a: Active = { run, timedOut: false, detached: false, ended, end };
-    a.timer = setTimeout(() => {
-      a.timedOut = true;
-      this.appendLog(task.id, [`${new Date(this.d.clock()).toISOString()} timeout after ${Math.round(timeoutMs / 1000)}s: cancelling`]);
-      run.cancel();
-    }, Math.max(0, timeoutMs));
-    a.timer.unref();
+    const a = followRun({
+      taskId: task.id,
+      run,
+      timeoutMs,
+      onTimeout: () => void this.appendLog(task.id, [`${new Date(this.d.clock()).toISOString()} timeout after ${Math.round(timeoutMs / 1000)}s: cancelling`]),
+      onDone: (r, active) => this.finish(task.id, r, active),
+      log: this.d.log,
+    });
     this.active.set(task.id, a);
-    run.done
-      .then(
-        (r) => this.finish(task.id, r, a),
-        (err: Error) => this.finish(task.id, { outcome: 'failed', reason: err.message }, a),
-      )
-      // The outcome could not be stored (database gone): the task stays running; the sweep (several
-      // replicas) or the next start's recover() announces it. Never an unhandled rejection.
-      .catch((err: unknown) => this.d.log.error({ err, taskId: task.id }, 'deploy: recording the outcome failed'));
     return a;
   }
 
@@ -168,28 +146,7 @@ export class TaskRunner {
   private async record(id: string, r: EngineResult, a?: Active): Promise<void> {
     if (a?.timer) clearTimeout(a.timer);
     this.active.delete(id);
-    const state: TaskState = a?.timedOut ? 'failed' : r.outcome;
-    const reason = a?.timedOut ? 'timeout' : r.reason;
-    // The log is complete before the task shows a final state.
-    await this.flushLog(id);
-    this.logs.forget(id);
-    const now = this.d.clock();
-    const t = await this.d.repo.patch(id, () => ({ state, finishedAt: now, ...(reason ? { reason } : {}) }));
-    if (t && state === 'succeeded') {
-      await this.d.releases.record(t.product, t.env, {
-        release: t.release,
-        components: t.components,
-        at: now,
-        by: t.requestedBy.name,
-        taskId: t.id,
-        kind: t.kind,
-      });
-    }
-    await this.d.progress.force(id);
-    this.d.progress.done(id);
-    // Not awaited: listeners (Sentry deploy sync …) must not hold up the next task.
-    if (t) void this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
-    this.d.log.info({ taskId: id, state, reason }, 'deploy: task finished');
+    await this.outcomes.record(id, a?.timedOut ? { outcome: 'failed', reason: 'timeout' } : r);
   }
 
   /** Cancel: a waiting task ends at once; a running one when its engine has stopped. */
@@ -274,19 +231,8 @@ export class TaskRunner {
   }
 
   /** Marks a task interrupted (unless it already ended) and shows it; never re-runs it. */
-  async interrupt(taskId: string, reason: string, line: string): Promise<void> {
-    const now = this.d.clock();
-    const before = await this.d.repo.get(taskId);
-    if (!before || isTerminal(before.state)) return;
-    // The log is complete before the task shows its final state (as in finish()).
-    await this.appendLog(taskId, [`${new Date(now).toISOString()} interrupted: ${line}`]);
-    await this.flushLog(taskId);
-    const t = await this.d.repo.patch(taskId, (cur) => (isTerminal(cur.state) ? {} : { state: 'interrupted', reason, finishedAt: now }));
-    if (!t || t.finishedAt !== now) return;
-    await this.d.progress.force(taskId);
-    this.d.progress.done(taskId);
-    void this.d.events.emit({ type: 'deploy.finished', payload: t, occurredAt: now });
-    this.d.log.warn({ taskId, reason }, 'deploy: task interrupted');
+  interrupt(taskId: string, reason: string, line: string): Promise<void> {
+    return this.outcomes.interrupt(taskId, reason, line);
   }
 
   private resumeRun(task: DeployTask): EngineRun | undefined {
@@ -337,9 +283,9 @@ export class TaskRunner {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.pumping;
     for (const [id, a] of [...this.active]) await this.shutdownActive(id, a);
-    await this.logs.flushAll();
+    await this.outcomes.logs.flushAll();
     await this.d.queue?.stop();
-    await this.logs.flushAll();
+    await this.outcomes.logs.flushAll();
     this.d.progress.stop();
   }
 

@@ -121,3 +121,10 @@ export function pickRunnable(waiting: DeployTask[], running: DeployTask[], concu
 
 /** Numeric id order (ids are a sequence; string order would put 10 before 9). */
 export const byId = (a: DeployTask, b: DeployTask): number => Number(a.id) - Number(b.id);
+
+declare module '../core/events.ts' {
+  interface EventMap {
+    /** A deploy task reached a final state (runner.ts): succeeded, failed, cancelled or interrupted. */
+    'deploy.finished': DeployTask;
+  }
+}

@@ -28,6 +28,13 @@ export interface GitlabPipelineApi {
   cancelPipeline(project: string, id: number): Promise<GitlabPipeline>;
 }
 
+declare module '../../core/events.ts' {
+  interface EventMap {
+    /** A deploy pipeline moved (emitted by the GitLab source's reactions). */
+    'deploy.pipeline.updated': PipelineUpdatedPayload;
+  }
+}
+
 /** Payload of `deploy.pipeline.updated` (emitted by the GitLab webhook source). */
 export interface PipelineUpdatedPayload {
   project: string;
@@ -107,7 +114,7 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
         pollSoon = false;
       }
     };
-    const off = opts.events?.on<PipelineUpdatedPayload>('deploy.pipeline.updated', (e) => {
+    const off = opts.events?.on('deploy.pipeline.updated', (e) => {
       if (e.payload.project !== ref.project || Number(e.payload.pipelineId) !== ref.pipelineId || over) return;
       if (e.payload.via === 'deployment') {
         // A job's deployment moved: ask GitLab about the pipeline now instead of waiting for the next poll.

@@ -149,3 +149,13 @@ export interface DeployPipelineUpdated {
   via: 'pipeline' | 'deployment';
   environment?: string | undefined;
 }
+
+declare module '../../core/events.ts' {
+  interface EventMap {
+    'gitlab.pipeline.*': GitlabPipelineEvent;
+    'gitlab.job.*': GitlabJobEvent;
+    'gitlab.deployment.*': GitlabDeploymentEvent;
+    'gitlab.merge_request.merged': GitlabMergeRequestEvent;
+    'gitlab.tag.created': GitlabTagEvent;
+  }
+}

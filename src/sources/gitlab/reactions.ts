@@ -177,11 +177,11 @@ export function registerGitlabReactions(services: CoreDeps, deps: GitlabReaction
   }
 
   const offs = [
-    events.on<GitlabPipelineEvent>('gitlab.pipeline.*', onPipeline),
-    events.on<GitlabJobEvent>('gitlab.job.*', onJob),
-    events.on<GitlabDeploymentEvent>('gitlab.deployment.*', onDeployment),
-    events.on<GitlabMergeRequestEvent>('gitlab.merge_request.merged', onMerged),
-    events.on<GitlabTagEvent>('gitlab.tag.created', onTag),
+    events.on('gitlab.pipeline.*', onPipeline),
+    events.on('gitlab.job.*', onJob),
+    events.on('gitlab.deployment.*', onDeployment),
+    events.on('gitlab.merge_request.merged', onMerged),
+    events.on('gitlab.tag.created', onTag),
   ];
   return () => offs.forEach((off) => off());
 }

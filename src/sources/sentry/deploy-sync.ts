@@ -41,7 +41,7 @@ export async function reportDeploy(api: SentryApi, config: Config, sentry: Sentr
 }
 
 export function registerDeploySync(events: EventBus, api: SentryApi, config: Config, sentry: SentryConfig, log: Logger): () => void {
-  return events.on<FinishedDeploy>('deploy.finished', async (e) => {
+  return events.on('deploy.finished', async (e) => {
     await reportDeploy(api, config, sentry, e.payload, log);
   });
 }

@@ -238,3 +238,22 @@ export function isOwnActor(actor: SentryActor, cfg: { appSlug?: string | undefin
   }
   return false;
 }
+
+declare module '../../core/events.ts' {
+  /** The `sentry.<resource>.<action>` events mapSentryDelivery emits (sentry.md 1.5), each with a SentryEventPayload. */
+  interface EventMap {
+    'sentry.*': SentryEventPayload;
+    'sentry.event_alert.triggered': SentryEventPayload;
+    'sentry.issue.created': SentryEventPayload;
+    'sentry.issue.resolved': SentryEventPayload;
+    'sentry.issue.ignored': SentryEventPayload;
+    'sentry.issue.unresolved': SentryEventPayload;
+    'sentry.issue.assigned': SentryEventPayload;
+    'sentry.metric_alert.critical': SentryEventPayload;
+    'sentry.metric_alert.warning': SentryEventPayload;
+    'sentry.metric_alert.resolved': SentryEventPayload;
+    'sentry.comment.created': SentryEventPayload;
+    'sentry.installation.created': SentryEventPayload;
+    'sentry.installation.deleted': SentryEventPayload;
+  }
+}

@@ -2,7 +2,7 @@
  * Wiring of the Sentry feature onto the bus: deliveries → domain events (map.ts) → the alert engine.
  * Echoes of opsbot's own API calls (actor = our app) update cards but never notify (sentry.md 1.4).
  */
-import type { DomainEvent } from '../../core/events.ts';
+import type { EventType } from '../../core/events.ts';
 import type { People } from '../../core/people.ts';
 import type { CoreDeps } from '../../core/services.ts';
 import { StoreTimers, type Timers } from '../../core/timers.ts';
@@ -12,6 +12,9 @@ import { isOwnActor, type SentryEventPayload } from './map.ts';
 
 /** What the Sentry reactions use: the core parts, who is who, and (optionally) the store's timers. */
 export type SentryServices = CoreDeps & { people: People; timers?: Timers };
+
+/** The Sentry events declared in map.ts. */
+type SentryEventType = Extract<EventType, `sentry.${string}`>;
 
 export interface SentryReactionsDeps {
   sentry: SentryConfig;
@@ -43,8 +46,8 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
   const timers = given ?? own!;
   const alerts = new SentryAlerts({ ...services, timers, sentry: deps.sentry, ...(deps.currentDeploy ? { currentDeploy: deps.currentDeploy } : {}) });
   const offs: (() => void)[] = [];
-  const on = (type: string, fn: (p: SentryEventPayload, deliveryId?: string) => Promise<void>): void => {
-    offs.push(events.on<SentryEventPayload>(type, (e: DomainEvent<SentryEventPayload>) => fn(e.payload, e.deliveryId)));
+  const on = (type: SentryEventType, fn: (p: SentryEventPayload, deliveryId?: string) => Promise<void>): void => {
+    offs.push(events.on(type, (e) => fn(e.payload, e.deliveryId)));
   };
   const alert = (p: SentryEventPayload, deliveryId?: string): Promise<void> => alerts.onAlert(p, deliveryId);
   on('sentry.event_alert.triggered', alert);
@@ -82,7 +85,7 @@ export function registerSentryReactions(services: SentryServices, deps: SentryRe
       }
     });
   };
-  for (const a of ['resolved', 'ignored', 'unresolved', 'assigned']) on(`sentry.issue.${a}`, issueChange);
+  for (const a of ['resolved', 'ignored', 'unresolved', 'assigned'] as const) on(`sentry.issue.${a}`, issueChange);
   on('sentry.comment.created', async (p) => {
     if (!p.comment || isOwnActor(p.actor, deps.sentry)) return;
     const c = p.comment;
