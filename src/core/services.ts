@@ -8,6 +8,7 @@ import type { Store } from '../store/types.ts';
 import type { EventBus } from './events.ts';
 import type { Locale } from './i18n.ts';
 import type { IncomingMessage, OutgoingMessage } from './message.ts';
+import type { Redactor } from './redact.ts';
 
 /** Sends to chats by address, applying per-chat budgets. */
 export interface Outbox {
@@ -29,6 +30,11 @@ export interface Services {
   clock: () => number;
   confirmations?: ConfirmationService;
   commands?: CommandCatalog;
+  /**
+   * The process's secret redaction (core/redact.ts, built from loadConfig's `secrets`). Features use it
+   * for text they write outside the outbox (task logs, upstream error text). Unset: patterns only.
+   */
+  redactor?: Redactor;
 }
 
 /** The command declarations, for /help. */

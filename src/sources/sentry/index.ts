@@ -24,7 +24,8 @@ export function createSentry(
   services: SentryServices,
   deps: { sentry: SentryConfig; deliveries: Deliveries; tickMs?: number; currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined> },
 ): SentryFeature {
-  const api = new SentryApi(deps.sentry, { clock: services.clock });
+  const redactor = (services as Partial<Services>).redactor;
+  const api = new SentryApi(deps.sentry, { clock: services.clock, ...(redactor ? { redactor } : {}) });
   registerSentryProcessor(deps.deliveries, services.events);
   // services.deploys may be attached after us (features.ts): look it up at render time.
   const currentDeploy = async (product: string, env: string): Promise<{ release: string } | undefined> => {
