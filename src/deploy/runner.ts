@@ -42,6 +42,8 @@ export interface RunnerDeps {
   queue?: DeployQueue;
   /** Queue mode: how often abandoned tasks are looked for (default 5000 ms). */
   sweepMs?: number;
+  /** Applied to every task log line before it is stored (core/redact.ts `Redactor.text`). Default: none. */
+  redact?: (line: string) => string;
 }
 
 /** How often a replica running a task looks for a cancel asked on another replica. */
@@ -55,7 +57,7 @@ export class TaskRunner {
   private sweeper?: NodeJS.Timeout;
 
   constructor(private readonly d: RunnerDeps) {
-    this.logs = new TaskLogWriter(d.store, d.log);
+    this.logs = new TaskLogWriter(d.store, d.log, d.redact ? { redact: d.redact } : {});
   }
 
   /** Appends lines to the task's log (batched; see TaskLogWriter). */

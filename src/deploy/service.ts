@@ -70,6 +70,8 @@ export interface DeployServiceOptions {
   engines?: Partial<Record<DeployTask['engine'], Engine>>;
   /** Several replicas on one database: the shared queue schedules the tasks (queue.ts). */
   queue?: DeployQueue;
+  /** Task log lines are redacted with this (default: `services.redactor`, else none). */
+  redact?: (line: string) => string;
 }
 
 function readConfig(services: Services, given?: Partial<DeployConfig>): DeployConfig {
@@ -87,6 +89,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
   const releases = new ReleaseRegistry(model, services.store, locale, config.historySize);
   const repo = new TaskRepo(services.store);
   const replyTo = new Map<string, IncomingMessage>();
+  const redact = opts.redact ?? services.redactor?.text;
 
   const engines: Record<DeployTask['engine'], Engine> = {
     command: opts.engines?.command ?? createCommandEngine({ cancelGraceMs: config.cancelGraceMs, clock: services.clock }),
@@ -118,6 +121,7 @@ export function createDeployService(services: Services, opts: DeployServiceOptio
   const runner = new TaskRunner({
     repo, store: services.store, model, releases, engines, progress, events: services.events, log: services.log, clock: services.clock, config,
     ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(redact ? { redact } : {}),
   });
 
   async function create(req: TaskRequest, release: string, kind: DeployTask['kind']) {
