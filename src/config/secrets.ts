@@ -49,3 +49,14 @@ export function collectSecrets(v: unknown, at: string[], out: string[]): void {
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collectSecrets(x, [...at, k], out);
 }
 
+
+/**
+ * The secret values of a validated config (values under secret keys), for a Redactor where loadConfig's
+ * `secrets` list is not at hand (tests and benches calling createOpsbot with a Config). loadConfig's list
+ * is a superset: it also holds every `${ENV}` value.
+ */
+export function secretsOf(config: unknown): string[] {
+  const out: string[] = [];
+  collectSecrets(config, [], out);
+  return [...new Set(out.filter((s) => s.trim().length >= 4))];
+}

@@ -71,3 +71,12 @@ describe('weak secrets are refused at start', () => {
     expect(config.sentry?.clientSecret).toBe('y'.repeat(MIN_SECRET_LENGTH));
   });
 });
+
+describe('secretsOf', () => {
+  it('lists the values under secret keys of a loaded config (what a Redactor is built from)', async () => {
+    const { secretsOf } = await import('../../src/config/secrets.ts');
+    const { config, secrets } = loadConfig({ file: 'ok.yaml', text: sentry(`"${SECRET}"`), env: {} });
+    expect(secretsOf(config)).toEqual(expect.arrayContaining([SECRET, 'sntrys_good_token_0123456789']));
+    for (const s of secretsOf(config)) expect(secrets).toContain(s);
+  });
+});
