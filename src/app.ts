@@ -15,6 +15,8 @@ import { ServiceRegistry, type Contribution, type FeatureDeps, type ServiceLooku
 import type { IncomingMessage } from './core/message.ts';
 import { mountSource } from './core/mount-source.ts';
 import { ChatOutbox } from './core/outbox.ts';
+import { Redactor } from './core/redact.ts';
+import { secretsOf } from './config/secrets.ts';
 import { People } from './core/people.ts';
 import { CommandRegistry } from './core/registry.ts';
 import { COMMANDS, CONFIRMATIONS } from './core/services.ts';
@@ -24,7 +26,8 @@ import { features as allFeatures, registerAllMessages } from './features.ts';
 import { PLATFORM_IDENTITIES } from './platforms.ts';
 import { createMetrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
-import { createCoordination, type Held } from './store/coordination.ts';
+import type { Held } from './store/coordination.ts';
+import { createCoordination } from './store/create-coordination.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
 
@@ -37,6 +40,8 @@ export interface OpsbotOptions {
   /** Console I/O (default: process stdin/stdout when chat.console is on). */
   consoleIO?: ConsoleIO;
   clock?: () => number;
+  /** loadConfig's `secrets` (main.ts); default: the values under secret keys of `config`. */
+  secrets?: string[];
 }
 
 export interface Opsbot {
@@ -48,6 +53,8 @@ export interface Opsbot {
   deliveries: DeliveryPipeline;
   outbox: ChatOutbox;
   routes: WebhookRoute[];
+  /** The redaction every text to a chat, a task log or an upstream error passes through. */
+  redactor: Redactor;
   /** Start long-lived work (recover deliveries/tasks, connect adapters) and listen. */
   start(listenOn?: { port: number; host: string }): Promise<Server | undefined>;
   /** Stop accepting, drain in-flight work, flush the store. */
@@ -62,7 +69,10 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const coordination = createCoordination({ store, config, log, clock });
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
   const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute });
-  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock, ...(ledger ? { ledger } : {}) });
+  // Secrets never reach a chat: every reply and card passes the same redaction the logs use (keyed on the
+  // configured secret values themselves, not only on field names).
+  const redactor = new Redactor(opts.secrets ?? secretsOf(config));
+  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock, redact: redactor.reply, ...(ledger ? { ledger } : {}) });
   const features = allFeatures(opts.consoleIO ? { consoleIO: opts.consoleIO } : {});
   registerAllMessages(features);
   // Every feature's commands are registered, on or off: /help lists them, and a command whose feature
@@ -85,7 +95,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     const r = await bot.handleMessage(msg);
     metrics.messages.inc({ platform: msg.platform, duplicate: String(r.duplicate) });
   };
-  const deps: FeatureDeps = { config, log, store, events, outbox, locale: config.locale, clock, metrics, people, coordination, services, onMessage };
+  const deps: FeatureDeps = { config, log, store, events, outbox, locale: config.locale, clock, redactor, metrics, people, coordination, services, onMessage };
   const contributions: Contribution[] = [];
   for (const f of features) {
     if (!f.enabled(config)) continue;
@@ -113,6 +123,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     deliveries,
     outbox,
     routes,
+    redactor,
     get state() {
       return state;
     },

@@ -1,17 +1,16 @@
 /**
  * pino logger that never prints a configured secret: known paths are redacted, and every line is
- * scrubbed of the literal secret values collected from the config (a token pasted into an error
- * message from an upstream API would otherwise leak).
+ * scrubbed by the shared Redactor (core/redact.ts): the literal secret values collected from the config
+ * and credential-shaped text (a token pasted into an error message from an upstream API would otherwise leak).
  */
 import { pino, type Logger } from 'pino';
+import { Redactor } from './core/redact.ts';
 
-export function createLogger(options: { level?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {}): Logger {
-  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  const scrub = (line: string) => {
-    let out = line;
-    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
-    return out;
-  };
+export function createLogger(
+  options: { level?: string; secrets?: string[]; redactor?: Redactor; destination?: NodeJS.WritableStream } = {},
+): Logger {
+  // The same redactor the chat path uses (core/redact.ts), so a log line and a reply hide the same things.
+  const scrub = (options.redactor ?? new Redactor(options.secrets ?? [])).text;
   const dest = options.destination ?? process.stdout;
   return pino(
     {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const { config, file, secrets } = loaded;
   const consoleOn = config.chat.console !== false;
   const log = createLogger({ level: config.log.level, secrets, destination: consoleOn ? process.stderr : process.stdout });
-  const bot = await createOpsbot({ config, log });
+  const bot = await createOpsbot({ config, log, secrets });
   const server = await bot.start({ port: config.server.port, host: config.server.host });
   const addr = server?.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.server.port;

@@ -39,3 +39,39 @@ describe('import boundaries', () => {
     expect(commands.length).toBeGreaterThanOrEqual(names.length);
   });
 });
+
+// Features as modules (issue 14, "Done when"): core knows no adapter, source, deploy feature or store
+// driver; only src/store asks which driver is in use; commands never check whether a service exists.
+describe('feature boundaries', () => {
+  const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
+  it('src/core imports no adapter, source, deploy module or store driver', () => {
+    for (const f of files(path.join(root, 'src', 'core'))) {
+      for (const imp of importsOf(f)) {
+        expect(imp, `${rel(f)} imports ${imp}`).not.toMatch(/\/(adapters|sources|deploy)\/|\/store\/(lowdb-store|postgres-store|memory-store|create-store|create-coordination|journal-file|postgres\/)/);
+      }
+    }
+  });
+  it('nothing outside src/store checks which store driver is in use', () => {
+    for (const dir of ['src', 'commands', 'cards']) {
+      for (const f of files(path.join(root, dir))) {
+        if (rel(f).startsWith('src/store/')) continue;
+        const text = readFileSync(f, 'utf8');
+        expect(text, rel(f)).not.toMatch(/instanceof\s+(PostgresStore|LowdbStore|MemoryStore)|\.driver\s*[!=]==/);
+      }
+    }
+  });
+  it('no command checks whether a service exists, and none reaches into a services bag', () => {
+    for (const f of files(path.join(root, 'commands'))) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, rel(f)).not.toMatch(/ctx\.services\b|\bservices\??\.(deploys|sentry|gitlab|commands|confirmations|timers)\b|t\('[\w.]*notConfigured'\)/);
+    }
+  });
+  it('core, sources and the deploy feature never switch on a platform name', () => {
+    for (const dir of ['src/core', 'src/sources', 'src/deploy', 'commands', 'cards']) {
+      for (const f of files(path.join(root, dir))) {
+        const text = readFileSync(f, 'utf8');
+        expect(text, rel(f)).not.toMatch(/(platform|prefix)\w*\s*===\s*'(dingtalk|wecom|console|test)|startsWith\('(dingtalk|wecom)/);
+      }
+    }
+  });
+});

@@ -13,6 +13,9 @@ import { SCOPABLE_ROLES } from '../core/permissions.ts';
 import { engineDeclaration } from '../deploy/engines/index.ts';
 import { suggest } from '../core/suggest.ts';
 import { configSchema, type Config } from './schema.ts';
+import { collectSecrets, hideValues, isSecretPath, weakSecrets } from './secrets.ts';
+
+export { MIN_SECRET_LENGTH } from './secrets.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLE_CONFIG = path.join(PROJECT_ROOT, 'config', 'example.yaml');
@@ -52,8 +55,6 @@ export interface LoadedConfig {
   secrets: string[];
 }
 
-const SECRET_KEY = /secret|token|password|aeskey|authtoken|key$/i;
-
 /** Read, substitute, validate. Throws ConfigError. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; text?: string } = {}): LoadedConfig {
   const env = options.env ?? process.env;
@@ -75,9 +76,15 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; te
   const problems: ConfigProblem[] = [];
   const secrets: string[] = [];
   const substituted = substitute(raw, [], env, problems, secrets);
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  // Values that must never appear in a message, even one about another key (a secret pasted in the wrong place).
+  const hidden = [...secrets];
+  collectSecrets(substituted, [], hidden);
+  const fail = (ps: ConfigProblem[]) => new ConfigError(file, hideValues(ps, hidden));
+  if (problems.length > 0) throw fail(problems);
+  const weak = weakSecrets(substituted, []);
   const parsed = configSchema.safeParse(substituted);
-  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map((i) => describeIssue(i, substituted)));
+  if (!parsed.success) throw fail([...weak, ...parsed.error.issues.map((i) => describeIssue(i, substituted))]);
+  if (weak.length > 0) throw fail(weak);
   const config = parsed.data;
   if (env.PORT) {
     const port = Number(env.PORT);
@@ -115,13 +122,10 @@ function substitute(v: unknown, at: (string | number)[], env: NodeJS.ProcessEnv,
   return v;
 }
 
-function collectSecrets(v: unknown, at: string[], out: string[]): void {
-  if (typeof v === 'string' && SECRET_KEY.test(at[at.length - 1] ?? '')) out.push(v);
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collectSecrets(x, [...at, k], out);
-}
-
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
   const p = issue.path.map(String).join('.');
+  // Under a secret key the value is never shown, not even its first characters: only its kind.
+  const secret = isSecretPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(issue.path.map(String));
@@ -138,7 +142,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
         const close = typeof got === 'string' ? suggest(got, d.options.map(String)) : undefined;
         return {
           path: p,
-          message: `${got === undefined ? 'missing' : `"${String(got)}" is not valid`}${close ? ` (did you mean "${close}"?)` : ''}`,
+          message: `${got === undefined ? 'missing' : secret ? 'the value is not valid' : `"${String(got)}" is not valid`}${close && !secret ? ` (did you mean "${close}"?)` : ''}`,
           hint: `write one of: ${d.options.map(String).join(', ')}`,
         };
       }
@@ -147,11 +151,14 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
     case 'invalid_type':
       return {
         path: p,
-        message: valueAt(issue.path) === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${typeof valueAt(issue.path)} ${JSON.stringify(valueAt(issue.path))}`,
+        message:
+          valueAt(issue.path) === undefined
+            ? `missing (expected ${issue.expected})`
+            : `expected ${issue.expected}, got ${typeof valueAt(issue.path)}${secret ? ' (value not shown: secret)' : ` ${JSON.stringify(valueAt(issue.path))}`}`,
         hint: valueAt(issue.path) === undefined ? `add ${String(issue.path[issue.path.length - 1] ?? 'it')}: <${issue.expected}>` : `write a ${issue.expected}`,
       };
     case 'invalid_value':
-      return { path: p, message: `"${String(valueAt(issue.path))}" is not valid`, hint: `write one of: ${issue.values.map(String).join(', ')}` };
+      return { path: p, message: secret ? 'the value is not valid' : `"${String(valueAt(issue.path))}" is not valid`, hint: `write one of: ${issue.values.map(String).join(', ')}` };
     default:
       return { path: p, message: issue.message };
   }

@@ -10,8 +10,8 @@
  * two replicas never spend the same chat's 20 a minute twice.
  */
 import type { Logger } from 'pino';
-import type { ChatAdapter } from '../adapters/types.ts';
-import { platformOf, type ChatAddress, type OutgoingMessage } from './message.ts';
+import type { ChatAdapter } from './transport.ts';
+import { platformOf, type ChatAddress, type OutgoingMessage, type Reply } from './message.ts';
 import type { Outbox } from './services.ts';
 
 /** The part of an OutgoingMessage that can wait (and be stored): never `inReplyTo`, replies are not held. */
@@ -47,6 +47,11 @@ export interface OutboxOptions {
   windowMs?: number;
   /** Default: a MemoryOutboxLedger over budgetPerMinute/windowMs/clock. */
   ledger?: OutboxLedger;
+  /**
+   * Applied to every reply before it is sent or parked (core/redact.ts `Redactor.reply`), so no path to a
+   * chat — reply, card update, queued card — can carry a secret. Default: none.
+   */
+  redact?: (r: Reply) => Reply;
 }
 
 interface Lane {
@@ -129,7 +134,7 @@ export class ChatOutbox implements Outbox {
 
   constructor(
     private readonly log: Logger,
-    options: OutboxOptions = { budgetPerMinute: 20 },
+    private readonly options: OutboxOptions = { budgetPerMinute: 20 },
   ) {
     this.ledger = options.ledger ?? new MemoryOutboxLedger(options);
     if (this.ledger.pollMs !== undefined) {
@@ -143,7 +148,9 @@ export class ChatOutbox implements Outbox {
     for (const p of adapter.addressPrefixes) this.adapters.set(p, adapter);
   }
 
-  async send(msg: OutgoingMessage): Promise<void> {
+  async send(original: OutgoingMessage): Promise<void> {
+    // Redact before the ledger: a parked message may be stored (PgOutboxLedger) and must be clean there too.
+    const msg = this.options.redact ? { ...original, reply: this.options.redact(original.reply) } : original;
     // Direct replies to a message the user just typed are not throttled: they answer a human, one to one.
     if (msg.inReplyTo) return this.deliver(msg);
     let admission: Admission;

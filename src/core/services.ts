@@ -11,6 +11,7 @@ import type { Locale } from './i18n.ts';
 import { serviceKey } from './feature.ts';
 import type { IncomingMessage, OutgoingMessage } from './message.ts';
 import type { Confirmations } from './confirm.ts';
+import type { Redactor } from './redact.ts';
 
 /** Sends to chats by address, applying per-chat budgets. */
 export interface Outbox {
@@ -29,6 +30,11 @@ export interface CoreDeps {
   log: Logger;
   locale: Locale;
   clock: () => number;
+  /**
+   * The process's secret redaction (core/redact.ts, built from loadConfig's `secrets`). Features use it
+   * for text they write outside the outbox (task logs, upstream error text). Unset: patterns only.
+   */
+  redactor?: Redactor | undefined;
 }
 
 /** The pending-confirmation flow, for `/cancel` without an id. */

@@ -20,6 +20,8 @@ export interface OutcomeDeps {
   events: EventBus;
   log: Logger;
   clock: () => number;
+  /** Applied to every task log line before it is stored (core/redact.ts `Redactor.text`). */
+  redact?: ((line: string) => string) | undefined;
 }
 
 export class TaskOutcomes {
@@ -27,7 +29,7 @@ export class TaskOutcomes {
   readonly logs: TaskLogWriter;
 
   constructor(private readonly d: OutcomeDeps) {
-    this.logs = new TaskLogWriter(d.store, d.log);
+    this.logs = new TaskLogWriter(d.store, d.log, d.redact ? { redact: d.redact } : {});
   }
 
   /** The run ended with `r` (a timeout is already turned into `failed`/`timeout` by the runner). */

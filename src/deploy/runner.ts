@@ -35,6 +35,8 @@ export interface RunnerDeps {
   queue?: DeployQueue;
   /** Queue mode: how often abandoned tasks are looked for (default 5000 ms). */
   sweepMs?: number;
+  /** Applied to every task log line before it is stored (core/redact.ts `Redactor.text`). Default: none. */
+  redact?: ((line: string) => string) | undefined;
 }
 
 /** How often a replica running a task looks for a cancel asked on another replica. */

@@ -66,6 +66,8 @@ export interface DeployServiceOptions {
   engines?: Partial<Record<DeployTask['engine'], Engine>>;
   /** Several replicas on one database: the shared queue schedules the tasks (queue.ts). */
   queue?: DeployQueue;
+  /** Task log lines are redacted with this (default: `services.redactor`, else none). */
+  redact?: (line: string) => string;
 }
 
 function readConfig(services: CoreDeps, given?: Partial<DeployConfig>): DeployConfig {
@@ -83,6 +85,7 @@ export function createDeployService(services: CoreDeps, opts: DeployServiceOptio
   const releases = new ReleaseRegistry(model, services.store, locale, config.historySize);
   const repo = new TaskRepo(services.store);
   const replyTo = new Map<string, IncomingMessage>();
+  const redact = opts.redact ?? services.redactor?.text;
 
   const lookup: ServiceLookup = opts.services ?? { get: () => undefined };
   const engines: Record<string, Engine> = {};
@@ -105,6 +108,7 @@ export function createDeployService(services: CoreDeps, opts: DeployServiceOptio
   const runner = new TaskRunner({
     repo, store: services.store, model, releases, engines, capabilities: (type) => engineDeclaration(type).capabilities, progress, events: services.events, log: services.log, clock: services.clock, config,
     ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(redact ? { redact } : {}),
   });
 
   async function create(req: TaskRequest, release: string, kind: DeployTask['kind']) {

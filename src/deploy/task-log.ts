@@ -1,6 +1,7 @@
 /**
  * A deploy task's log writer: lines are buffered briefly and written in batches (a chatty script must
  * not cost one store write per line), chained per task so they stay in order, and capped per task.
+ * With `redact`, every line is redacted before it is stored (core/redact.ts).
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';
@@ -18,10 +19,14 @@ export class TaskLogWriter {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
+    private readonly options: { redact?: (line: string) => string } = {},
   ) {}
 
   /** Queue lines for the task's log; resolves when they are stored. */
-  append(taskId: string, lines: string[]): Promise<void> {
+  append(taskId: string, given: string[]): Promise<void> {
+    // Task logs are shown in cards and /task: a script that prints a token must not publish it (item 3).
+    const redact = this.options.redact;
+    const lines = redact ? given.map(redact) : given;
     const count = (this.counts.get(taskId) ?? 0) + lines.length;
     this.counts.set(taskId, count);
     const over = count - MAX_LOG_LINES;

@@ -6,6 +6,7 @@
 import { request } from 'undici';
 import { z } from 'zod';
 import { UpstreamError } from '../core/errors.ts';
+import { patternRedactor, type Redactor } from '../core/redact.ts';
 
 /** A pipeline as opsbot uses it (camelCase subset of GitLab's pipeline entity). */
 export interface GitlabPipeline {
@@ -143,9 +144,18 @@ function apiBase(url: string): string {
   return u.endsWith('/api/v4') ? u : `${u}/api/v4`;
 }
 
-/** Create the client. The token goes only into the `PRIVATE-TOKEN` header, never into URLs or errors. */
-export function createGitlabApi(opts: { url: string; token: string; fetchTimeoutMs?: number }): GitlabApi {
+/** Upstream text kept in an error: enough to read the reason, not a whole echoed request. */
+const MAX_ERROR_TEXT = 300;
+
+/**
+ * Create the client. The token goes only into the `PRIVATE-TOKEN` header, never into URLs or errors:
+ * error text from GitLab (which a proxy or GitLab itself may fill with the echoed request headers) is
+ * cut and redacted with `redactor` (default: patterns only) plus our own token.
+ */
+export function createGitlabApi(opts: { url: string; token: string; fetchTimeoutMs?: number; redactor?: Redactor }): GitlabApi {
   const base = apiBase(opts.url);
+  const redactor = (opts.redactor ?? patternRedactor).with([opts.token]);
+  const clean = (s: string) => redactor.text(s.length > MAX_ERROR_TEXT ? `${s.slice(0, MAX_ERROR_TEXT)}…` : s);
   const timeoutMs = opts.fetchTimeoutMs ?? 10_000;
   const proj = (project: string) => `/projects/${encodeURIComponent(project)}`;
 
@@ -173,13 +183,13 @@ export function createGitlabApi(opts: { url: string; token: string; fetchTimeout
       throw new UpstreamError(
         SERVICE,
         timedOut ? 504 : 502,
-        timedOut ? `no answer within ${timeoutMs} ms` : `cannot reach GitLab (${(err as Error).message})`,
+        timedOut ? `no answer within ${timeoutMs} ms` : clean(`cannot reach GitLab (${(err as Error).message})`),
       );
     }
     const text = await res.body.text();
     if (res.statusCode >= 400) {
       const retryAfter = res.statusCode === 429 ? parseRetryAfter(res.headers['retry-after']) : undefined;
-      throw new UpstreamError(SERVICE, res.statusCode, describeGitlabError(text), retryAfter);
+      throw new UpstreamError(SERVICE, res.statusCode, clean(describeGitlabError(text)), retryAfter);
     }
     try {
       return { json: text ? JSON.parse(text) : null, headers: res.headers };

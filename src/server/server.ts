@@ -22,6 +22,12 @@ export interface ServerOptions {
 
 class TooLargeError extends Error {}
 
+/**
+ * The client went away before its body was complete (Node's IncomingMessage errors with `aborted` /
+ * ECONNRESET). Nothing to answer and nothing wrong on our side: a debug line, not an error with a stack.
+ */
+class ClientAbortedError extends Error {}
+
 /** Read the whole body as bytes, failing fast past the limit (checks Content-Length first). */
 async function readRawBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
@@ -31,13 +37,22 @@ async function readRawBody(req: http.IncomingMessage, limit: number): Promise<Bu
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new TooLargeError();
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        req.resume();
+        throw new TooLargeError();
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (err) {
+    if (err instanceof TooLargeError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (req.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || (err as Error).message === 'aborted') {
+      throw new ClientAbortedError((err as Error).message);
+    }
+    throw err;
   }
   return Buffer.concat(chunks);
 }
@@ -96,6 +111,11 @@ export function createApp(opts: ServerOptions): Koa {
 /** The contract's error→status mapping; the reason goes back as JSON `{"error": ...}`. */
 export function errorAnswer(err: unknown, log: Logger, route: string): HttpAnswer {
   if (err instanceof TooLargeError) return { status: 413, body: { error: 'body too large' } };
+  if (err instanceof ClientAbortedError) {
+    log.debug({ route, reason: err.message }, 'client aborted the request before the body was complete');
+    // 400: the client cannot read it any more, but the metrics and any proxy log show a client fault.
+    return { status: 400, body: { error: 'request body incomplete' } };
+  }
   if (err instanceof VerificationError) {
     log.warn({ route, reason: err.message }, 'webhook rejected');
     return { status: 401, body: { error: err.message } };

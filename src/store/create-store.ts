@@ -20,7 +20,7 @@ export async function createStore(config: Config, cwd = process.cwd(), log?: Log
       store = new PostgresStore({ url: config.storage.url, ...(log ? { log } : {}) });
       break;
     default:
-      store = new LowdbStore(path.resolve(cwd, config.storage.dataDir));
+      store = new LowdbStore(path.resolve(cwd, config.storage.dataDir), log ? { log } : {});
   }
   await store.init();
   return store;

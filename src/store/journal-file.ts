@@ -20,19 +20,16 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { isPlainObject, lineList, moveAside, replayJournal } from './journal-replay.ts';
 import type { MemoryCollection } from './memory-store.ts';
 
-interface Line {
-  k: string;
-  v?: unknown;
-  t?: number;
-  d?: 1;
-  p?: Record<string, unknown>;
-  x?: string[];
-}
-
 type Obj = Record<string, unknown>;
-const isPlainObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Where start-up reports a damaged journal (the store's logger; pino's `warn(obj, msg)`). */
+export interface JournalOptions {
+  log?: { warn(obj: object, msg: string): void };
+  clock?: () => number;
+}
 
 /**
  * The patch turning the last written `prev` into `next`, or undefined when a full line is needed.
@@ -74,9 +71,16 @@ export class JournalFile {
   private written = new Map<string, { v: Obj; t: number }>();
   collection?: MemoryCollection<unknown>;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly options: JournalOptions = {},
+  ) {}
 
-  /** Replay the journal into `collection`, then compact it. */
+  /**
+   * Replay the journal into `collection`, then compact it. A damaged journal (journal-replay.ts) is kept
+   * as `<file>.corrupt-<timestamp>` and rewritten from its valid lines, with a warning naming the file,
+   * the damaged lines and what was kept: losing deliveries must never be silent.
+   */
   async load(collection: MemoryCollection<unknown>): Promise<void> {
     this.collection = collection;
     let text = '';
@@ -85,34 +89,24 @@ export class JournalFile {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const rows = new Map<string, [string, unknown, number]>();
-    let count = 0;
-    for (const raw of text.split('\n')) {
-      if (!raw) continue;
-      count++;
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        continue; // a torn last line: never acknowledged
-      }
-      if (line.d) rows.delete(line.k);
-      else if (line.p) {
-        // A patch always follows a full line of its key in the same file (see record / compact).
-        const row = rows.get(line.k);
-        if (row && isPlainObject(row[1])) {
-          const v: Obj = { ...row[1], ...line.p };
-          for (const f of line.x ?? []) delete v[f];
-          row[1] = v;
-        }
-      } else {
-        rows.delete(line.k); // keep insertion order of the latest write… but preserve the first insert time
-        rows.set(line.k, [line.k, line.v, line.t ?? Date.now()]);
-      }
-    }
+    const clock = this.options.clock ?? Date.now;
+    const { rows, lines, damaged, unterminated } = replayJournal(text, clock);
     collection.load([...rows.values()].sort((a, b) => a[2] - b[2]));
     for (const [k, v, t] of rows.values()) if (isPlainObject(v)) this.written.set(k, { v: { ...v }, t });
-    this.lines = count;
+    this.lines = lines;
+    // An interrupted last write: the next append starts on a fresh line instead of gluing onto it.
+    this.torn = unterminated;
+    if (damaged.length > 0) {
+      const aside = await moveAside(this.file, clock());
+      this.options.log?.warn(
+        { file: this.file, damagedLines: damaged.length, firstDamagedLine: damaged[0], kept: rows.size, movedTo: aside },
+        `${this.file}: ${damaged.length} of ${lines} lines are damaged (line ${lineList(damaged)}); kept the ${rows.size} entries ` +
+          `of the valid lines; the original is kept as ${aside} (inspect it, or delete it once you do not need it)`,
+      );
+      // Rewrite now: the file must not keep lines that the next start would report again.
+      await this.compact();
+      return;
+    }
     // Compact only when worth it, so a read-only look at a live data dir (tests, tools) rewrites nothing.
     if (this.lines > 2 * rows.size + 1000) await this.compact();
   }
@@ -187,6 +181,7 @@ export class JournalFile {
     await rename(tmp, this.file);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.torn = false; // the new file ends with a whole line
     this.lines = rows.length;
     // Bases stay valid (the dump is at least as new as every appended line, and the pending lines replay
     // on top of it to the same values); forget the keys retention dropped, which the dump no longer has.

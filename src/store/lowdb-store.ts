@@ -16,7 +16,8 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
-import { JournalFile } from './journal-file.ts';
+import { z } from 'zod';
+import { JournalFile, type JournalOptions } from './journal-file.ts';
 import { MemoryCollection } from './memory-store.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
@@ -24,6 +25,30 @@ import type { AuditEntry, Collection, CollectionOptions, Store } from './types.t
 interface FileData {
   collections: Record<string, [string, unknown, number][]>;
   sequences: Record<string, number>;
+}
+
+// state.json is read back from disk, outside our control: its shape is checked (style: zod at boundaries).
+const fileDataSchema = z.object({
+  collections: z.record(z.string(), z.array(z.tuple([z.string(), z.unknown(), z.number()]))).default({}),
+  sequences: z.record(z.string(), z.number()).default({}),
+});
+
+/**
+ * state.json cannot be used. Start-up stops (tasks, confirmations and alert state live there: starting
+ * empty over them silently would lose them); the message names the file and what the operator can do.
+ */
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(
+      `cannot read the state file ${file}: ${reason}. ` +
+        `Restore it from a backup or from a copy you moved aside, or move it away (mv ${file} ${file}.corrupt) ` +
+        `to start with empty state (deploy tasks, pending confirmations, alert state and sequence numbers are then lost).`,
+    );
+    this.name = 'StateFileError';
+  }
 }
 
 /** One JSON file with a single-flight batched writer. */
@@ -39,9 +64,19 @@ class BatchedFile {
   }
 
   async read(): Promise<void> {
-    await this.db.read();
-    this.loaded = this.db.data ?? { collections: {}, sequences: {} };
-    this.sequences = { ...(this.loaded.sequences ?? {}) };
+    try {
+      await this.db.read(); // a missing file reads as null (lowdb DataFile): a first start
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new StateFileError(this.file, e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e.code ?? e.message));
+    }
+    const parsed = fileDataSchema.safeParse(this.db.data ?? { collections: {}, sequences: {} });
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new StateFileError(this.file, `not an opsbot state file (${first ? `${first.path.join('.') || '(top level)'}: ${first.message}` : 'wrong shape'})`);
+    }
+    this.loaded = parsed.data;
+    this.sequences = { ...this.loaded.sequences };
   }
 
   /** Resolves once the current in-memory state (including the caller's change) is on disk. */
@@ -69,7 +104,11 @@ export class LowdbStore implements Store {
   private audits?: MemoryCollection<AuditEntry>;
   private auditSeq = 0;
 
-  constructor(readonly dataDir: string) {
+  /** `log`: where a damaged bulk journal is reported at start-up (journal-file.ts). */
+  constructor(
+    readonly dataDir: string,
+    private readonly options: JournalOptions = {},
+  ) {
     this.hot = new BatchedFile(path.join(dataDir, 'state.json'));
     this.files.set('state', this.hot);
   }
@@ -105,7 +144,7 @@ export class LowdbStore implements Store {
   private open<T>(name: string, options: CollectionOptions): Promise<Collection<T>> {
     let p = this.opening.get(name);
     if (!p) {
-      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`));
+      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`), this.options);
       this.journals.set(name, journal);
       const c = new MemoryCollection<unknown>(options, (key) => journal.record(key));
       p = journal.load(c).then(() => c);

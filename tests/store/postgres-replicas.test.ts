@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 async function replica(url: string, processed: string[]) {
-  const yaml = `chat: { console: false }\nstorage: { driver: postgres, url: "${url}" }\nsentry: { org: acme, authToken: t, clientSecret: ${SECRET} }\n`;
+  const yaml = `chat: { console: false }\nstorage: { driver: postgres, url: "${url}" }\nsentry: { org: acme, authToken: replica-test-auth-token, clientSecret: ${SECRET} }\n`;
   const { config } = loadConfig({ file: 'r.yaml', text: yaml, env: {} });
   const store = new PostgresStore({ url });
   await store.init();

@@ -18,10 +18,26 @@ function decodeText(raw: string): string {
   return out + decodeEntities(raw.slice(last));
 }
 
+/** Thrown inside the parser for a not-well-formed document; parseFlatXml turns it into `null`. */
+class NotWellFormed extends Error {}
+
+/**
+ * XML 1.0 §2.2 `Char`: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. A character
+ * reference to anything else (`&#x110000;`, a surrogate, `&#0;`) is a well-formedness error (§4.1 WFC
+ * "Legal Character"); `String.fromCodePoint` would throw a RangeError on the first of those.
+ */
+function legalChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
 function decodeEntities(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    if (e.startsWith('#')) {
+      // Digits only (the regex), so parseInt cannot be NaN; a long run of them is just a big number.
+      const cp = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      if (!legalChar(cp)) throw new NotWellFormed(`illegal character reference &${e};`);
+      return String.fromCodePoint(cp);
+    }
     return ENTITIES[e] ?? '';
   });
 }
@@ -31,6 +47,16 @@ function decodeEntities(s: string): string {
  * Linear time (sticky regexes, no re-slicing): it runs on unauthenticated bodies up to 1 MiB.
  */
 export function parseFlatXml(input: string): Record<string, string> | null {
+  try {
+    return parseFlat(input);
+  } catch (err) {
+    // Unauthenticated input (the `<Encrypt>` is read before the signature check): never an exception.
+    if (err instanceof NotWellFormed) return null;
+    throw err;
+  }
+}
+
+function parseFlat(input: string): Record<string, string> | null {
   const s = input.trim().replace(/^<\?xml[^>]*\?>\s*/, '');
   if (!s.startsWith('<xml>') || !s.endsWith('</xml>')) return null;
   const body = s.slice(5, s.length - 6);

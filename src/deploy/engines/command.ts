@@ -1,7 +1,8 @@
 /**
  * The `command` engine: spawn an argv array (no shell: a release named `v1;rm -rf /` is just a
  * string in the environment), stream stdout/stderr lines with timestamps, exit code decides,
- * cancel = SIGTERM to the process group, then SIGKILL after a grace period (issue 4 §4).
+ * cancel = SIGTERM to the process group, then SIGKILL after a grace period (issue 4 §4). The child gets
+ * a minimal environment, never the bot's secrets (childEnvironment).
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
@@ -12,10 +13,32 @@ import { defineEngine, deployVariables, type Engine, type EngineContext, type En
 export interface CommandEngineOptions {
   cancelGraceMs: number;
   clock?: () => number;
-  /** Base environment for children (default: process.env). */
+  /**
+   * Where the passed-through variables (PATH, HOME, LANG, LC_ALL, TZ) are read from (default: process.env).
+   * Nothing else of it reaches the child: see childEnvironment.
+   */
   baseEnv?: NodeJS.ProcessEnv;
   /** Lines longer than this are cut (a chatty script must not blow up the log store). */
   maxLineLength?: number;
+}
+
+/** What a deploy script needs from the bot's own environment to run at all (locale, clock, tools). */
+export const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const;
+
+/**
+ * The child's whole environment: the few PASSED_THROUGH variables that are set, then what the
+ * environment's `engine.env` names (the operator chose to hand those over), then the OPSBOT_* deploy
+ * variables (they win: a script must be able to trust them). The bot's environment holds every
+ * `${SECRET}` the config refers to (SENTRY_AUTH_TOKEN, GITLAB_TOKEN …); a script that dumps `env` into
+ * the task log would otherwise publish them to the chat.
+ */
+export function childEnvironment(base: NodeJS.ProcessEnv, configured: Record<string, string>, deploy: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of PASSED_THROUGH) {
+    const v = base[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return { ...env, ...configured, ...deploy };
 }
 
 export function createCommandEngine(opts: CommandEngineOptions): Engine {
@@ -33,7 +56,7 @@ export function createCommandEngine(opts: CommandEngineOptions): Engine {
       let killTimer: NodeJS.Timeout | undefined;
       const child = spawn(file, args, {
         cwd: cfg.cwd ?? process.cwd(),
-        env: { ...(opts.baseEnv ?? process.env), ...(cfg.env ?? {}), ...deployVariables(ctx.task, componentEnvName) },
+        env: childEnvironment(opts.baseEnv ?? process.env, cfg.env ?? {}, deployVariables(ctx.task, componentEnvName)),
         shell: false,
         // Own process group so cancel reaches the script's children too (sleep, docker …).
         detached: true,

@@ -22,7 +22,9 @@ export function gitlabProcessor(services: Pick<CoreDeps, 'events'>): (d: StoredD
 
 /** Set up the client, the reactions and the source. */
 export function setupGitlab(services: CoreDeps, deps: { config: GitlabConfig; api?: GitlabApi }): { source: WebhookSource; service: GitlabService; stop: () => void } {
-  const api = deps.api ?? createGitlabApi({ url: deps.config.url, token: deps.config.token, fetchTimeoutMs: deps.config.fetchTimeoutMs });
+  const api =
+    deps.api ??
+    createGitlabApi({ url: deps.config.url, token: deps.config.token, fetchTimeoutMs: deps.config.fetchTimeoutMs, ...(services.redactor ? { redactor: services.redactor } : {}) });
   const stop = registerGitlabReactions(services, { config: deps.config, api });
   return { source: gitlabSource({ config: deps.config, clock: services.clock }), service: { config: deps.config, api }, stop };
 }

@@ -20,6 +20,7 @@ import { asEscalationPayload, EscalationScheduler, escalationKey, ESCALATION_TIM
 import { isOwnActor, type SentryEventPayload } from './map.ts';
 import { newLane, pruneLane, type Lane } from './lanes.ts';
 import { rollbackForAlert, routeAlert } from './routing.ts';
+import { alertFacts, foldAlert } from './alert-fold.ts';
 import { alertCollection, cardKeyOf, toView, type AlertState } from './state.ts';
 
 export interface AlertsDeps {
@@ -71,77 +72,22 @@ export class SentryAlerts {
     const { config, sentry, clock, log } = this.deps;
     const echo = isOwnActor(p.actor, sentry);
     const now = clock();
-    let key: string;
-    let projects: (string | undefined)[];
-    let level: string | undefined;
-    let environment: string | undefined;
-    let fields: Partial<AlertState>;
-    if (p.metric) {
-      key = `metric:${p.metric.ruleId}`;
-      projects = p.metric.projects;
-      level = p.action === 'warning' ? 'warning' : 'error';
-      environment = p.metric.environment;
-      fields = { kind: 'metric', title: p.metric.title, level, project: projects.join(', '), environment, description: p.metric.description, url: p.metric.url };
-    } else if (p.issue?.issueId) {
-      const i = p.issue;
-      key = i.issueId;
-      projects = [i.projectSlug];
-      level = i.level;
-      environment = i.environment;
-      fields = {
-        kind: 'issue', title: i.title, level: i.level, shortId: i.shortId, project: i.projectSlug, environment: i.environment, culprit: i.culprit,
-        release: i.release, rule: i.rule, url: i.url ?? `${sentry.url.replace(/\/+$/, '')}/organizations/${sentry.org}/issues/${i.issueId}/`,
-        userCount: i.userCount, firstSeen: i.firstSeen, lastSeen: i.lastSeen,
-      };
-    } else return;
+    const facts = alertFacts(p, sentry);
+    if (!facts) return;
+    const { key, projects, level, environment, fields } = facts;
     const route = routeAlert(config, sentry, { projects, level, environment });
     const slug = projects.filter(Boolean).join(',') || '?';
     if (route.unmapped && !this.warned.has(slug)) {
       this.warned.add(slug);
       log.warn({ project: slug, defaultChat: sentry.defaultChat ?? null }, 'sentry project not mapped to a product (products.*.sentryProjects)');
     }
-    const createdOnly = p.resource === 'issue';
     let replayed = false;
     let before: AlertState | undefined;
     const s = await this.states.update(key, (cur) => {
       before = cur;
-      if (deliveryId && cur?.recentDeliveries?.includes(deliveryId)) {
-        replayed = true;
-        return cur;
-      }
-      const next: AlertState = cur
-        ? { ...cur, history: [...cur.history], posted: { ...cur.posted } }
-        : { key, kind: 'issue', title: '', paging: route.paging, chats: [], owners: [], count: 0, status: 'open', history: [], posted: {}, escalations: 0, updatedAt: now };
-      for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') (next as unknown as Record<string, unknown>)[k] = v;
-      // issue.created and the first event_alert usually describe the same first event: count it once.
-      if (createdOnly) next.count = Math.max(next.count, 1);
-      else if (cur?.createdOnly) next.count = Math.max(next.count, 1);
-      else next.count += 1;
-      next.createdOnly = createdOnly && !cur ? true : undefined;
-      if (!next.createdOnly) delete next.createdOnly;
-      if (cur && (cur.status === 'resolved' || cur.status === 'ignored') && !echo && p.action !== 'created') {
-        next.status = 'open';
-        delete next.statusBy;
-        next.escalations = 0;
-        delete next.escalateAt;
-      }
-      // event_alert carries no firstSeen: the first event opsbot saw stands in (sentry.md 1.6).
-      if (!createdOnly && !fields.lastSeen) next.lastSeen = new Date(now).toISOString();
-      if (!next.firstSeen) next.firstSeen = next.lastSeen ?? new Date(now).toISOString();
-      next.chats = route.chats;
-      next.owners = route.owners;
-      next.paging = route.paging;
-      if (route.product) next.product = route.product;
-      if (route.escalationChain) next.escalationChain = route.escalationChain;
-      else delete next.escalationChain;
-      if (route.escalateAfterMinutes) next.escalateAfterMinutes = route.escalateAfterMinutes;
-      else delete next.escalateAfterMinutes;
-      if (next.paging && next.status === 'open' && next.escalateAt === undefined && next.escalateAfterMinutes && !echo) {
-        startCycle(next, now, next.escalateAfterMinutes);
-      }
-      next.updatedAt = now;
-      if (deliveryId) next.recentDeliveries = [...(cur?.recentDeliveries ?? []), deliveryId].slice(-50);
-      return next;
+      const r = foldAlert(cur, { key, fields, route, createdOnly: p.resource === 'issue', echo, reopens: p.action !== 'created', now, ...(deliveryId ? { deliveryId } : {}) });
+      replayed = r.replayed;
+      return r.state;
     });
     if (!s) return;
     await this.esc.sync(before, s);

@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import { UpstreamError } from '../../core/errors.ts';
+import { patternRedactor, type Redactor } from '../../core/redact.ts';
 import type { SentryConfig } from './config.ts';
 
 export type IgnoreSpec = { minutes: number } | { count: number; windowMinutes?: number } | 'forever';
@@ -13,16 +14,28 @@ export interface SentryApiOptions {
   /** Request timeout in ms (default 10 s). */
   timeoutMs?: number;
   clock?: () => number;
+  /** Redacts error text built from Sentry's answers (default: patterns only); our own token is always added. */
+  redactor?: Redactor;
 }
+
+/** Upstream text kept in an error: enough to read the reason, not a whole echoed request. */
+const MAX_ERROR_TEXT = 300;
 
 export class SentryApi {
   private readonly base: string;
+  private readonly redactor: Redactor;
 
   constructor(
     private readonly cfg: Pick<SentryConfig, 'url' | 'org' | 'authToken'>,
     private readonly options: SentryApiOptions = {},
   ) {
     this.base = cfg.url.replace(/\/+$/, '');
+    this.redactor = (options.redactor ?? patternRedactor).with([cfg.authToken]);
+  }
+
+  /** Error text that may reach a chat (service.ts shows `reason`): cut, and without any secret. */
+  private clean(s: string): string {
+    return this.redactor.text(s.length > MAX_ERROR_TEXT ? `${s.slice(0, MAX_ERROR_TEXT)}…` : s);
   }
 
   private issuePath(issueId: string): string {
@@ -46,7 +59,7 @@ export class SentryApi {
         bodyTimeout: timeout,
       });
     } catch (err) {
-      throw new UpstreamError('sentry', 0, `request failed: ${(err as Error).message}`);
+      throw new UpstreamError('sentry', 0, this.clean(`request failed: ${(err as Error).message}`));
     }
     const text = await res.body.text();
     let data: unknown;
@@ -56,7 +69,8 @@ export class SentryApi {
       data = text;
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, data: data as T };
-    throw new UpstreamError('sentry', res.statusCode, describe(res.statusCode, data), retryAfter(res.statusCode, res.headers, this.options.clock ?? Date.now));
+    // A proxy or a debugging Sentry may echo the request, `authorization: Bearer …` included.
+    throw new UpstreamError('sentry', res.statusCode, this.clean(describe(res.statusCode, data)), retryAfter(res.statusCode, res.headers, this.options.clock ?? Date.now));
   }
 
   getIssue(issueId: string): Promise<{ status: number; data: Record<string, unknown> }> {

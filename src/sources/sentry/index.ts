@@ -22,7 +22,8 @@ export function createSentry(
   services: SentryServices,
   deps: { sentry: SentryConfig; tickMs?: number; currentDeploy?: (product: string, env: string) => Promise<{ release: string } | undefined> },
 ): SentryFeature {
-  const api = new SentryApi(deps.sentry, { clock: services.clock });
+  const redactor = services.redactor;
+  const api = new SentryApi(deps.sentry, { clock: services.clock, ...(redactor ? { redactor } : {}) });
   const reactions = registerSentryReactions(services, {
     sentry: deps.sentry,
     ...(deps.tickMs !== undefined ? { tickMs: deps.tickMs } : {}),

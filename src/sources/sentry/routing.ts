@@ -1,9 +1,8 @@
 /**
- * Sentry project → product → team chats, owners → per-platform @mention ids, and the per-product
+ * Sentry project → product → team chats and owners (core/people.ts turns owners into @mentions), and the per-product
  * level/environment filters (issue 7 §2). Pure over the config, so it is tested without a bus.
  */
 import type { Config } from '../../config/schema.ts';
-import { platformOf } from '../../core/message.ts';
 import { levelRank, productAlertsSchema, type ProductAlerts, type SentryConfig } from './config.ts';
 
 export interface Route {
@@ -61,19 +60,6 @@ export function routeAlert(config: Config, sentry: SentryConfig, a: { projects: 
 function esc(sentry: SentryConfig, alerts: ProductAlerts | undefined): { escalateAfterMinutes?: number; escalationChain?: string[] } {
   const m = alerts?.escalateAfterMinutes ?? sentry.escalation?.afterMinutes;
   return { ...(m ? { escalateAfterMinutes: m } : {}), ...(alerts?.escalationChain ? { escalationChain: alerts.escalationChain } : {}) };
-}
-
-/** Person ids → the ids to @mention on the platform of `chat` (`people.<id>.dingtalk` / `.wecom`). */
-export function mentionsFor(config: Config, chat: string, personIds: string[]): string[] {
-  const platform = platformOf(chat);
-  const out: string[] = [];
-  for (const id of personIds) {
-    const p = config.people[id];
-    if (!p) continue;
-    const pid = platform === 'dingtalk' ? p.dingtalk : platform.startsWith('wecom') ? p.wecom : platform === 'console' || platform === 'test' ? id : undefined;
-    if (pid && !out.includes(pid)) out.push(pid);
-  }
-  return out;
 }
 
 /** A rollback target when the product has the alert's environment. */
