@@ -17,8 +17,16 @@ import { collectSecrets, hideValues, isSecretPath, weakSecrets } from './secrets
 
 export { MIN_SECRET_LENGTH } from './secrets.ts';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The directory with package.json above this file: the same from src/ (tsx) and from dist/src/ (compiled). */
+export const PROJECT_ROOT = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const EXAMPLE_CONFIG = path.join(PROJECT_ROOT, 'config', 'example.yaml');
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
 
 /** A config problem: `file: path: what. hint` */
 export interface ConfigProblem {
