@@ -51,6 +51,8 @@ export interface FakeDingtalkApiOptions {
   robots?: Record<string, string | undefined>;
   /** Scripted custom-robot answers (e.g. `{errcode:130101}`); undefined: the normal checks. */
   robotAnswer?: (token: string, body: Record<string, unknown>) => Record<string, unknown> | undefined;
+  /** Scripted createAndDeliver answers (e.g. a failed deliverResults); undefined: success. */
+  cardAnswer?: (body: Record<string, unknown>) => Record<string, unknown> | undefined;
   /** Clock for the ±1 h timestamp check. */
   now?: () => number;
 }
@@ -93,7 +95,7 @@ export async function startFakeDingtalkApi(o: FakeDingtalkApiOptions = {}): Prom
         const chat = space.includes('IM_GROUP.') ? `dingtalk:${space.split('IM_GROUP.')[1]}` : `dingtalk:user:${space.split('IM_ROBOT.')[1]}`;
         trackChat.set(String(body['outTrackId']), chat);
         rec = { kind: 'card', chat };
-        answer = { success: true, result: { outTrackId: body['outTrackId'], deliverResults: [{ success: true }] } };
+        answer = o.cardAnswer?.(body) ?? { success: true, result: { outTrackId: body['outTrackId'], deliverResults: [{ success: true }] } };
       } else if (url.pathname === '/v1.0/card/instances' && method === 'PUT') {
         rec = { kind: 'card-update', chat: trackChat.get(String(body['outTrackId'])) ?? '' };
         answer = { success: true };

@@ -154,6 +154,14 @@ describe('智能机器人 long connection', () => {
     expect(fake.received.at(-1).body).toEqual({ chatid: 'CHATID', msgtype: 'markdown', markdown: { content: 'rolled back\n<@zhangsan>' } });
   });
 
+  it('a pushed button card cannot @: the mention follows as markdown <@userid>', async () => {
+    const { fake, adapter } = await setup();
+    await adapter.send({ to: 'wecom-group:CHATID', reply: { kind: 'card', card: alert }, mentions: ['zhangsan', 'tel:13800000000'] });
+    const sends = fake.received.filter((x) => x.cmd === 'aibot_send_msg');
+    expect(sends.map((x) => x.body.msgtype)).toEqual(['template_card', 'markdown']);
+    expect(sends[1].body.markdown.content).toBe(`${alert.title}\n<@zhangsan>`);
+  });
+
   it('reconnects with backoff after a dropped connection and a refused subscribe', async () => {
     const { fake, adapter } = await setup();
     fake.subscribeErrcode = 40001;
