@@ -121,8 +121,8 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
   return {
     platform: 'dingtalk',
     addressPrefixes: dingtalkIdentity.addressPrefixes,
-    // The Stream connection is held by one replica at a time (scale-out.md); robots hold nothing.
-    holdsConnection: stream !== undefined,
+    // The Stream connection is held by one replica at a time (scale-out.md); robots alone hold nothing.
+    holdsConnection: app,
     routes: () => routes,
     async start() {
       stream?.start();
