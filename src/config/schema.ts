@@ -19,6 +19,15 @@ export const personSchema = z.strictObject({
   name: nonEmpty,
   dingtalk: z.string().optional(),
   wecom: z.string().optional(),
+  /**
+   * Phone number, for platforms that @ by mobile (DingTalk `atMobiles`, WeCom `mentioned_mobile_list`)
+   * when no platform id is set. Digits, optionally `+<country code>` and `-`/space separators.
+   */
+  mobile: z
+    .string()
+    .transform((s) => s.replace(/[\s-]/g, ''))
+    .pipe(z.string().regex(/^\+?\d{6,15}$/, { error: 'a phone number: 6–15 digits, optionally starting with + (e.g. "13800000000")' }))
+    .optional(),
   roles: z.array(nonEmpty).default([]),
 });
 

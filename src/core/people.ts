@@ -6,7 +6,7 @@
 import type { Config } from '../config/schema.ts';
 import type { PersonRef } from './define-command.ts';
 import { platformOf, type ChatAddress, type Sender } from './message.ts';
-import type { PlatformIdentity } from './transport.ts';
+import { mobileMention, type PlatformIdentity } from './transport.ts';
 
 export class People {
   private readonly byPlatform = new Map<string, PlatformIdentity>();
@@ -48,8 +48,14 @@ export class People {
 /** The console speaks as a local admin unless `chat.console: { as: <person> }`. */
 export const CONSOLE_ADMIN: PersonRef = { id: 'console', name: 'console', roles: ['admin'] };
 
-/** The usual identity: `people.<id>.<key>` is the platform's user id, and that id is what a mention uses. */
-export function identityByKey(o: Pick<PlatformIdentity, 'platform' | 'addressPrefixes' | 'addressForms'> & { key: 'dingtalk' | 'wecom' }): PlatformIdentity {
+/**
+ * The usual identity: `people.<id>.<key>` is the platform's user id, and that id is what a mention uses.
+ * `byMobile`: the platform can also @ by phone number, so a person with only `mobile` is mentioned as
+ * `tel:<mobile>` (transport.ts mobileMention).
+ */
+export function identityByKey(
+  o: Pick<PlatformIdentity, 'platform' | 'addressPrefixes' | 'addressForms'> & { key: 'dingtalk' | 'wecom'; byMobile?: boolean },
+): PlatformIdentity {
   return {
     platform: o.platform,
     addressPrefixes: o.addressPrefixes,
@@ -58,6 +64,6 @@ export function identityByKey(o: Pick<PlatformIdentity, 'platform' | 'addressPre
       for (const [id, p] of Object.entries(config.people)) if (p[o.key] !== undefined && p[o.key] === sender.id) return id;
       return undefined;
     },
-    mentionOf: (_id, person) => person[o.key],
+    mentionOf: (_id, person) => person[o.key] ?? (o.byMobile && person.mobile ? mobileMention(person.mobile) : undefined),
   };
 }

@@ -46,9 +46,24 @@ export interface PlatformIdentity {
   readonly addressForms: readonly string[];
   /** The configured person a sender of this platform is (id from `people`), if any. */
   personOf(sender: Sender, config: Config): string | undefined;
-  /** The id to @mention a configured person with in this platform's chats; undefined: cannot. */
+  /**
+   * The mention for a configured person in this platform's chats: the platform's user id, or
+   * `mobileMention(person.mobile)` when the platform can @ by phone number and no id is configured;
+   * undefined: cannot.
+   */
   mentionOf(personId: string, person: Person): string | undefined;
 }
+
+/**
+ * How a phone-number mention travels in `OutgoingMessage.mentions`: `tel:<mobile>` (people.<id>.mobile).
+ * Platform ids never start with `tel:`; an adapter that cannot @ by phone reports the person as not
+ * notified instead of dropping them silently.
+ */
+export const MOBILE_MENTION_PREFIX = 'tel:';
+export const mobileMention = (mobile: string): string => `${MOBILE_MENTION_PREFIX}${mobile}`;
+/** The phone number of a `tel:` mention, else undefined (a platform user id). */
+export const mobileOfMention = (mention: string): string | undefined =>
+  mention.startsWith(MOBILE_MENTION_PREFIX) ? mention.slice(MOBILE_MENTION_PREFIX.length) : undefined;
 
 /** A chat platform at the edge. */
 export interface ChatAdapter {

@@ -11,7 +11,12 @@
  * - POST /v1.0/card/instances/createAndDeliver → interactive card (`openSpaceId dtv1.card//IM_GROUP.<cid>`)
  * - PUT  /v1.0/card/instances → card update (by `outTrackId`, mapped back to the chat it was created in)
  * - POST /robot/sendBySession?session=<chat> → a reply through a message's sessionWebhook
+ * - POST /robot/send?access_token=<t>[&timestamp&sign] → a custom robot (chat-platforms.md §4.2): with a
+ *   secret registered for the token, `timestamp` must be within 1 h and `sign` must be
+ *   base64(HmacSHA256(secret, timestamp+"\n"+secret)), else `{errcode:310000}` (recorded as 'robot-rejected');
+ *   chat `dingtalk-robot-token:<t>`; `robotAnswer` can script other answers (130101 …)
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +26,7 @@ import { startFakeGateway } from '../adapters/dingtalk/fake-gateway.ts';
 /** One outbound DingTalk message as the fake saw it. */
 export interface SentDingtalk {
   at: number;
-  kind: 'card' | 'card-update' | 'group' | 'direct' | 'session' | 'other';
+  kind: 'card' | 'card-update' | 'group' | 'direct' | 'session' | 'robot' | 'robot-rejected' | 'other';
   /** `dingtalk:<openConversationId>` (group), `dingtalk:user:<staffId>` (direct), the session id for 'session'. */
   chat: string;
   method: string;
@@ -41,7 +46,24 @@ export interface FakeDingtalkApi {
   close(): Promise<void>;
 }
 
-export async function startFakeDingtalkApi(): Promise<FakeDingtalkApi> {
+export interface FakeDingtalkApiOptions {
+  /** Custom robots: access_token → its 加签 secret (undefined: no signature expected). */
+  robots?: Record<string, string | undefined>;
+  /** Scripted custom-robot answers (e.g. `{errcode:130101}`); undefined: the normal checks. */
+  robotAnswer?: (token: string, body: Record<string, unknown>) => Record<string, unknown> | undefined;
+  /** Scripted createAndDeliver answers (e.g. a failed deliverResults); undefined: success. */
+  cardAnswer?: (body: Record<string, unknown>) => Record<string, unknown> | undefined;
+  /** Clock for the ±1 h timestamp check. */
+  now?: () => number;
+}
+
+/** The custom robot's signature check (§4.2), as DingTalk does it. */
+function robotSignOk(secret: string, ts: string | null, sign: string | null, now: number): boolean {
+  if (!ts || !sign || Math.abs(now - Number(ts)) > 3_600_000) return false;
+  return createHmac('sha256', secret).update(`${ts}\n${secret}`).digest('base64') === sign;
+}
+
+export async function startFakeDingtalkApi(o: FakeDingtalkApiOptions = {}): Promise<FakeDingtalkApi> {
   const requests: SentDingtalk[] = [];
   const trackChat = new Map<string, string>();
   let tokens = 0;
@@ -73,10 +95,20 @@ export async function startFakeDingtalkApi(): Promise<FakeDingtalkApi> {
         const chat = space.includes('IM_GROUP.') ? `dingtalk:${space.split('IM_GROUP.')[1]}` : `dingtalk:user:${space.split('IM_ROBOT.')[1]}`;
         trackChat.set(String(body['outTrackId']), chat);
         rec = { kind: 'card', chat };
-        answer = { success: true, result: { outTrackId: body['outTrackId'], deliverResults: [{ success: true }] } };
+        answer = o.cardAnswer?.(body) ?? { success: true, result: { outTrackId: body['outTrackId'], deliverResults: [{ success: true }] } };
       } else if (url.pathname === '/v1.0/card/instances' && method === 'PUT') {
         rec = { kind: 'card-update', chat: trackChat.get(String(body['outTrackId'])) ?? '' };
         answer = { success: true };
+      } else if (url.pathname === '/robot/send' && method === 'POST') {
+        const token = url.searchParams.get('access_token') ?? '';
+        const known = o.robots !== undefined && Object.hasOwn(o.robots, token);
+        const secret = o.robots?.[token];
+        const scripted = o.robotAnswer?.(token, body);
+        if (!known) answer = { errcode: 300001, errmsg: 'token is not exist' };
+        else if (secret !== undefined && !robotSignOk(secret, url.searchParams.get('timestamp'), url.searchParams.get('sign'), (o.now ?? Date.now)())) {
+          answer = { errcode: 310000, errmsg: 'sign not match' };
+        } else answer = scripted ?? { errcode: 0, errmsg: 'ok' };
+        rec = { kind: (answer as { errcode: number }).errcode === 0 ? 'robot' : 'robot-rejected', chat: `dingtalk-robot-token:${token}` };
       } else if (url.pathname === '/robot/sendBySession') {
         rec = { kind: 'session', chat: url.searchParams.get('session') ?? '' };
         answer = { errcode: 0, errmsg: 'ok' };

@@ -9,7 +9,9 @@ import type { Store } from '../../store/types.ts';
 import type { ChatAdapter, WebhookRoute } from '../types.ts';
 import { dingtalkIdentity } from './identity.ts';
 import { DingtalkClient, type DingtalkApiStats } from './client.ts';
-import type { DingtalkConfig } from './config.ts';
+import { hasDingtalkApp, type DingtalkConfig } from './config.ts';
+import type { Person } from '../../config/schema.ts';
+import { DingtalkRobots, type RobotStats } from './robot.ts';
 import { dingtalkWebhookRoute } from './http.ts';
 import { cardClickToMessage, parseCardCallback, parseRobotMessage } from './parse.ts';
 import { RecentIds } from './recent.ts';
@@ -37,18 +39,26 @@ export interface DingtalkAdapterDeps {
   retryBaseMs?: number;
   /** `config.locale`, for the "truncated" marker and hints; unset = a bilingual marker. */
   locale?: Locale;
+  /** `people`, to name who should have been notified where an @ cannot reach (mentions.ts). */
+  people?: Record<string, Person>;
+  /** Custom-robot actionCards: a URL that runs a command (from server.publicUrl); unset: typed commands. */
+  commandUrl?: (command: string) => string;
+  /** Tests: the custom robots' window (default 20 a minute, §4.2) and throttle hold. */
+  robotTimings?: { windowMs?: number; perMinute?: number; throttleMs?: number };
 }
 
 /** The DingTalk adapter plus counters for /metrics. */
 export interface DingtalkAdapter extends ChatAdapter {
   /** OpenAPI usage (cards count against the monthly quota) and stream health. */
-  stats(): { api: DingtalkApiStats; stream?: StreamStats; streamConnected: boolean };
+  stats(): { api: DingtalkApiStats; stream?: StreamStats; streamConnected: boolean; robots: RobotStats; mentionsUnnotified: number };
 }
 
 export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapter {
   const { config, log } = deps;
   const clock = deps.clock ?? Date.now;
   const client = new DingtalkClient({ config, log, clock, ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}) });
+  const app = hasDingtalkApp(config);
+  const robots = new DingtalkRobots({ robots: config.robots, oapiBase: config.oapiBase, log, clock, ...(deps.robotTimings ?? {}) });
   const cards = deps.store?.collection<CardRecord>('dingtalk-cards', { tier: 'bulk', maxItems: 5000 });
   const sender = new DingtalkSender({
     config,
@@ -56,6 +66,10 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     log,
     clock,
     interactiveCards: config.mode === 'stream',
+    appEnabled: app,
+    robots,
+    ...(deps.people ? { people: deps.people } : {}),
+    ...(deps.commandUrl ? { commandUrl: deps.commandUrl } : {}),
     ...(deps.locale ? { locale: deps.locale } : {}),
     ...(cards ? { cards } : {}),
   });
@@ -74,7 +88,8 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
   };
 
   const stream =
-    config.mode === 'stream'
+    // Robots only (no app): no Stream connection, no OpenAPI, no route.
+    app && config.mode === 'stream'
       ? new StreamSupervisor({
           config,
           log,
@@ -101,13 +116,13 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
 
   // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
   const routes: WebhookRoute[] =
-    config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock, signs: new SignLedger(deps.store) })] : [];
+    app && config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock, signs: new SignLedger(deps.store) })] : [];
 
   return {
     platform: 'dingtalk',
     addressPrefixes: dingtalkIdentity.addressPrefixes,
-    // The Stream connection is held by one replica at a time (scale-out.md).
-    holdsConnection: true,
+    // The Stream connection is held by one replica at a time (scale-out.md); robots alone hold nothing.
+    holdsConnection: app,
     routes: () => routes,
     async start() {
       stream?.start();
@@ -116,6 +131,12 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
       await stream?.stop();
     },
     send: (msg: OutgoingMessage) => sender.send(msg),
-    stats: () => ({ api: { ...client.stats }, ...(stream ? { stream: { ...stream.stats } } : {}), streamConnected: stream?.connected ?? false }),
+    stats: () => ({
+      api: { ...client.stats },
+      ...(stream ? { stream: { ...stream.stats } } : {}),
+      streamConnected: stream?.connected ?? false,
+      robots: { ...robots.stats },
+      mentionsUnnotified: sender.stats.mentionsUnnotified,
+    }),
   };
 }

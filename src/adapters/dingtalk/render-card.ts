@@ -102,7 +102,7 @@ function overflowMarkdown(rest: Button[]): string {
 }
 
 /** The card's body as markdown without its buttons (the card shows those as real buttons). */
-function bodyMarkdown(card: Card): string {
+export function bodyMarkdown(card: Card): string {
   const withoutActions: Card = { ...card, blocks: card.blocks.filter((b) => b.kind !== 'actions') };
   // cardToMarkdown puts the title in a heading; the card template has its own title slot.
   return cardToMarkdown(withoutActions).replace(/^### [^\n]*(\n\n)?/, '');

@@ -6,7 +6,11 @@
  *   the same chat updates the card in place with `PUT /v1.0/card/instances` (identical content is not
  *   re-sent: each call counts against the monthly quota);
  * - when cards fail (no permission, template missing, quota 90020) the card goes out as markdown
- *   with the commands to type, and cards are paused for a while so the quota is not burnt.
+ *   with the commands to type, and cards are paused for a while so the quota is not burnt;
+ * - `dingtalk-robot:<name>` goes to a custom robot (robot.ts, §4.2);
+ * - @mentions go where DingTalk honours them (mentions.ts): a group message that must @ someone and
+ *   would otherwise take `groupMessages/send` (no `at`, §4.4) goes as an interactive card or through
+ *   the group's custom robot; failing both, the text names the people and `mentionsUnnotified` counts.
  */
 import { randomBytes, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,6 +22,11 @@ import type { DingtalkClient } from './client.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
 import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
+import type { Person } from '../../config/schema.ts';
+import { mobileOfMention } from '../../core/transport.ts';
+import { atField, notifyLine, splitMentions, type SplitMentions } from './mentions.ts';
+import { RobotSendError, type DingtalkRobots } from './robot.ts';
+import { renderRobotMessage } from './render-robot.ts';
 import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
 /** A delivered interactive card (persisted when a Collection is given). */
@@ -50,6 +59,23 @@ export interface SenderOptions {
   interactiveCards?: boolean;
   /** The bot's reply language (the "truncated" marker, the type-the-command hint); unset = bilingual marker. */
   locale?: Locale;
+  /** false: no app configured (robots only); `dingtalk:` addresses then fail permanently. */
+  appEnabled?: boolean;
+  /** Custom robots (`dingtalk-robot:<name>`, and a group's robot when only the OpenAPI is left). */
+  robots?: DingtalkRobots;
+  /** `people`, to name who should have been notified where an @ cannot reach. */
+  people?: Record<string, Person>;
+  /** Robot actionCards: the URL that runs a command (from server.publicUrl); unset: typed commands. */
+  commandUrl?: (command: string) => string;
+}
+
+/** Addresses of custom robots (identity.ts). */
+export const ROBOT_PREFIX = 'dingtalk-robot:';
+
+/** A text reply as a card, so it can travel as an interactive card (whose atUserIds notify). */
+function textCard(text: string): Card {
+  const [first = '', ...rest] = text.split('\n');
+  return { title: first.slice(0, 64), blocks: rest.length || first.length > 64 ? [{ kind: 'markdown', text: rest.length ? rest.join('\n') : text }] : [] };
 }
 
 /** Sends OutgoingMessages to DingTalk and remembers delivered cards. */
@@ -59,6 +85,8 @@ export class DingtalkSender {
   /** conversationId → staffId of single chats seen (so `dingtalk:<cid>` of a 1:1 chat can be pushed to). */
   private readonly directChats = new Map<string, string>();
   private cardsPausedUntil = 0;
+  /** People an @ could not reach (named in the text instead). */
+  readonly stats = { mentionsUnnotified: 0 };
   private readonly clock: () => number;
 
   constructor(private readonly o: SenderOptions) {
@@ -77,28 +105,44 @@ export class DingtalkSender {
   }
 
   async send(msg: OutgoingMessage): Promise<void> {
-    const mentions = msg.mentions ?? [];
+    const m = splitMentions(msg.mentions);
+    if (msg.to.startsWith(ROBOT_PREFIX)) return this.sendRobot(msg.to.slice(ROBOT_PREFIX.length), msg, m);
+    if (this.o.appEnabled === false) {
+      throw new RobotSendError(msg.to, false, 0, 'chat.dingtalk has no app (clientId/clientSecret/robotCode): only dingtalk-robot:<name> chats can be sent to');
+    }
     if (msg.reply.kind === 'card') {
       const card = msg.reply.card;
-      if ((needsInteractiveCard(card) || msg.cardKey) && this.o.interactiveCards !== false && this.clock() >= this.cardsPausedUntil) {
-        try {
-          await this.sendCard(msg, card, mentions);
-          return;
-        } catch (err) {
-          // Our own size check failing says nothing about the API: only a rejection by DingTalk pauses cards.
-          if (!(err instanceof DingtalkLimitError)) this.cardsPausedUntil = this.clock() + CARD_PAUSE_MS;
-          this.o.log.warn(
-            { err: (err as Error).message, chat: msg.to, templateId: this.templateId() },
-            'dingtalk: interactive card rejected; sending markdown with typed commands instead (check Card.Instance.Write permission, the template id, and the 90020 quota)',
-          );
-        }
-      }
-      const md = renderMarkdown(card, { mentions, ...this.localeOpt() });
-      await this.sendPlain(msg, { msgtype: 'markdown', markdown: md }, 'sampleMarkdown', md, mentions);
-      return;
+      if ((needsInteractiveCard(card) || msg.cardKey) && (await this.tryCard(msg, card, m))) return;
     }
-    const txt = renderText(msg.reply.text, mentions, this.localeOpt());
-    await this.sendPlain(msg, { msgtype: 'text', text: txt }, 'sampleText', txt, mentions);
+    const session = this.sessionWebhookOf(msg);
+    if (session) {
+      // sessionWebhook bodies take `at` (§4.1): everyone is notified, by staffId or mobile.
+      const [body] = this.plain(msg, m.tokens);
+      try {
+        await this.o.client.postSessionWebhook(session, { ...body, at: atField(m) });
+        return;
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message, chat: msg.to }, 'dingtalk: sessionWebhook failed; using the OpenAPI');
+      }
+    }
+    const target = this.targetOf(msg);
+    if (target.kind === 'direct') {
+      const [, msgKey, msgParam] = this.plain(msg, []); // a single chat notifies its one reader anyway
+      return this.o.client.sendDirectMessage([target.userId], msgKey, msgParam);
+    }
+    if (m.all.length > 0) {
+      // groupMessages/send has no `at` (§4.4): an interactive card (atUserIds) or the group's custom
+      // robot (at) notifies; only when neither works does the text name who should have been notified.
+      const card = msg.reply.kind === 'card' ? msg.reply.card : textCard(msg.reply.text);
+      if (await this.tryCard(msg, card, m)) return;
+      const robot = this.o.robots?.forGroup(target.openConversationId);
+      if (robot && (await this.tryRobot(robot, msg, m))) return;
+      this.unnotified(msg.to, m.all, 'openapi');
+      const [, msgKey, msgParam] = this.plain(msg, [], notifyLine(m.all, this.o.people, this.o.locale));
+      return this.o.client.sendGroupMessage(target.openConversationId, msgKey, msgParam);
+    }
+    const [, msgKey, msgParam] = this.plain(msg, []);
+    await this.o.client.sendGroupMessage(target.openConversationId, msgKey, msgParam);
   }
 
   private localeOpt(): { locale?: Locale } {
@@ -109,34 +153,81 @@ export class DingtalkSender {
     return this.o.config.cardTemplateId || PUBLIC_AI_CARD_TEMPLATE;
   }
 
-  /** sessionWebhook while valid and on DingTalk's host, else OpenAPI. */
-  private async sendPlain(msg: OutgoingMessage, webhookBody: Record<string, unknown>, msgKey: string, msgParam: Record<string, unknown>, mentions: string[]): Promise<void> {
+  /** Counts people an @ could not reach (`opsbot_dingtalk{counter="mentionsUnnotified"}`) and logs who. */
+  private unnotified(chat: string, mentions: readonly string[], path: string): void {
+    this.stats.mentionsUnnotified += mentions.length;
+    this.o.log.warn({ chat, path, people: mentions.length }, 'dingtalk: this path cannot @ (OpenAPI groupMessages/send has no at field); naming the people in the text');
+  }
+
+  /** Interactive card when allowed (Stream mode, cards not paused); false when it could not be sent. */
+  private async tryCard(msg: OutgoingMessage, card: Card, m: SplitMentions): Promise<boolean> {
+    if (this.o.interactiveCards === false || this.clock() < this.cardsPausedUntil) return false;
+    try {
+      await this.sendCard(msg, card, m);
+      return true;
+    } catch (err) {
+      // Our own size check failing says nothing about the API: only a rejection by DingTalk pauses cards.
+      if (!(err instanceof DingtalkLimitError)) this.cardsPausedUntil = this.clock() + CARD_PAUSE_MS;
+      this.o.log.warn(
+        { err: (err as Error).message, chat: msg.to, templateId: this.templateId() },
+        'dingtalk: interactive card rejected; sending markdown with typed commands instead (check Card.Instance.Write permission, the template id, and the 90020 quota)',
+      );
+      return false;
+    }
+  }
+
+  /** A `dingtalk-robot:<name>` chat (§4.2); RobotSendError carries `transient`. */
+  private async sendRobot(name: string, msg: OutgoingMessage, m: SplitMentions): Promise<void> {
+    if (!this.o.robots?.has(name)) throw new RobotSendError(name, false, 0, 'not configured under chat.dingtalk.robots');
+    const body = renderRobotMessage(msg.reply, { mentions: m, keyword: this.o.robots.keywordOf(name), commandUrl: this.o.commandUrl, locale: this.o.locale });
+    await this.o.robots.send(name, body);
+  }
+
+  private async tryRobot(name: string, msg: OutgoingMessage, m: SplitMentions): Promise<boolean> {
+    try {
+      await this.sendRobot(name, msg, m);
+      return true;
+    } catch (err) {
+      this.o.log.warn({ robot: name, chat: msg.to, err: (err as Error).message }, 'dingtalk: the group\'s custom robot failed; sending through the OpenAPI');
+      return false;
+    }
+  }
+
+  /** The reply's sessionWebhook while valid, on DingTalk's host and for the same chat, else undefined. */
+  private sessionWebhookOf(msg: OutgoingMessage): string | undefined {
     const ctx = msg.inReplyTo?.replyContext as DingtalkReplyContext | undefined;
-    const sameChat = msg.inReplyTo?.chat === msg.to;
     let webhook = ctx?.sessionWebhook;
     if (webhook && !isDingtalkSessionWebhook(webhook, this.o.config)) {
       // The URL comes from the (unsigned) message body: never POST a reply to a foreign host (SSRF).
       this.o.log.warn({ chat: msg.to, sessionWebhook: webhookHostForLog(webhook) }, 'dingtalk: sessionWebhook is not on a DingTalk host; ignoring it and replying through the OpenAPI');
       webhook = undefined;
     }
-    if (sameChat && webhook && (ctx?.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS) {
-      try {
-        await this.o.client.postSessionWebhook(webhook, {
-          ...webhookBody,
-          at: { atUserIds: mentions, isAtAll: false },
-        });
-        return;
-      } catch (err) {
-        this.o.log.warn({ err: (err as Error).message, chat: msg.to }, 'dingtalk: sessionWebhook failed; using the OpenAPI');
-      }
-    }
-    const target = this.targetOf(msg);
-    if (target.kind === 'group') await this.o.client.sendGroupMessage(target.openConversationId, msgKey, msgParam);
-    else await this.o.client.sendDirectMessage([target.userId], msgKey, msgParam);
+    const sameChat = msg.inReplyTo?.chat === msg.to;
+    return sameChat && webhook && (ctx?.sessionWebhookExpiredTime ?? 0) > this.clock() + WEBHOOK_MARGIN_MS ? webhook : undefined;
   }
 
-  private async sendCard(msg: OutgoingMessage, card: Card, mentions: string[]): Promise<void> {
-    const params = renderCardParams(card, { customTemplate: this.o.config.cardTemplateId !== '', mentions, ...this.localeOpt() });
+  /**
+   * The message as a plain body: [sessionWebhook body, OpenAPI msgKey, msgParam]. `tokens`: the
+   * `@<userId>`/`@<mobile>` written in the text; `note`: a line added at the end (who to notify).
+   */
+  private plain(msg: OutgoingMessage, tokens: string[], note?: string): [Record<string, unknown>, string, Record<string, unknown>] {
+    if (msg.reply.kind === 'card') {
+      const card = note ? { ...msg.reply.card, blocks: [...msg.reply.card.blocks, { kind: 'note' as const, text: note }] } : msg.reply.card;
+      const md = renderMarkdown(card, { mentions: tokens, ...this.localeOpt() });
+      return [{ msgtype: 'markdown', markdown: md }, 'sampleMarkdown', md];
+    }
+    const txt = renderText(note ? `${msg.reply.text}\n${note}` : msg.reply.text, tokens, this.localeOpt());
+    return [{ msgtype: 'text', text: txt }, 'sampleText', txt];
+  }
+
+  private async sendCard(msg: OutgoingMessage, card: Card, m: SplitMentions): Promise<void> {
+    const target = this.targetOf(msg);
+    // Cards @ by staffId only (atUserIds, §4.5): people known only by mobile are named in the card.
+    const group = target.kind === 'group';
+    const byMobile = group ? m.all.filter((x) => mobileOfMention(x) !== undefined) : [];
+    const shown = byMobile.length ? { ...card, blocks: [...card.blocks, { kind: 'note' as const, text: notifyLine(byMobile, this.o.people, this.o.locale) }] } : card;
+    const mentions = group ? m.ids : [];
+    const params = renderCardParams(shown, { customTemplate: this.o.config.cardTemplateId !== '', mentions, ...this.localeOpt() });
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('base64url');
     const mapKey = msg.cardKey ? `key:${msg.to}|${msg.cardKey}` : undefined;
     const existing = mapKey ? (this.byKey.get(mapKey) ?? (await this.o.cards?.get(mapKey))) : undefined;
@@ -150,14 +241,14 @@ export class DingtalkSender {
         this.o.log.warn({ err: (err as Error).message, outTrackId: existing.outTrackId }, 'dingtalk: card update failed; sending a new card');
       }
     }
-    const target = this.targetOf(msg);
+    if (byMobile.length) this.unnotified(msg.to, byMobile, 'card');
     const outTrackId = `ob-${this.clock().toString(36)}-${randomBytes(6).toString('base64url')}`;
     await this.o.client.createAndDeliverCard({
       outTrackId,
       templateId: this.templateId(),
       params,
       target,
-      ...(mentions.length && target.kind === 'group' ? { atUserIds: mentions } : {}),
+      ...(mentions.length ? { atUserIds: mentions } : {}),
     });
     const rec: CardRecord = {
       outTrackId,

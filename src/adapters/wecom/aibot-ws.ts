@@ -4,6 +4,14 @@
  * `{cmd, headers:{req_id}, body}` out, acks `{headers:{req_id}, errcode, errmsg}` back.
  * One connection per bot (a new one kicks the old), subscribe with bot id + secret, app-level ping
  * every 30 s, reconnect with capped exponential backoff and jitter.
+ *
+ * Taken over: when another process subscribes the same bot, the server tells the old connection
+ * `disconnected_event` and drops it ("one connection per bot: a new one kicks the old", §7.3). Seen as
+ * `cmd: "disconnected_event"` and as an `aibot_event_callback` whose `event.eventtype` is
+ * `disconnected_event` (the official SDK emits `event.disconnected_event`; other clients stop on it,
+ * "机器人被其他连接接管") [3p: WecomTeam/aibot-node-sdk users, community clients]. Reconnecting at once
+ * only kicks the other process, and the two fight every second, so this connection logs why, marks
+ * itself down (`health()`), and tries again only after `takeoverPauseMs` (default 10 minutes).
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
@@ -30,6 +38,28 @@ export interface AibotConnectionOptions {
   requestTimeoutMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** After a `disconnected_event` (taken over), wait this long before connecting again. */
+  takeoverPauseMs?: number;
+  clock?: () => number;
+}
+
+/** Long-connection health for /metrics and logs. */
+export interface AibotHealth {
+  subscribed: boolean;
+  /** Set while the connection stays away because another process took the bot over. */
+  down?: { reason: 'taken-over'; since: number; retryAt: number };
+  /** How many times the server said `disconnected_event`. */
+  takeovers: number;
+}
+
+/** Default pause after a takeover (another process holds the bot). */
+export const TAKEOVER_PAUSE_MS = 10 * 60_000;
+
+/** True for the server's "another connection took this bot over" frame (see the module comment). */
+export function isDisconnectedEvent(frame: WsFrame): boolean {
+  if (frame.cmd === 'disconnected_event') return true;
+  const ev = (frame.body as { event?: { eventtype?: unknown } } | undefined)?.event;
+  return frame.cmd === 'aibot_event_callback' && ev?.eventtype === 'disconnected_event';
 }
 
 /** A req_id like the SDK's: `<cmd>_<ms>_<rand>`. */
@@ -46,8 +76,18 @@ export class AibotConnection {
   /** True once the current socket's aibot_subscribe was acknowledged with errcode 0. */
   subscribed = false;
   private readyWaiters: Array<() => void> = [];
+  private down: AibotHealth['down'];
+  private takeovers = 0;
 
   constructor(private readonly o: AibotConnectionOptions) {}
+
+  private now(): number {
+    return (this.o.clock ?? Date.now)();
+  }
+
+  health(): AibotHealth {
+    return { subscribed: this.subscribed, takeovers: this.takeovers, ...(this.down ? { down: { ...this.down } } : {}) };
+  }
 
   /** Connect (and keep reconnecting until stop()). Resolves at once; see `ready()`. */
   start(): void {
@@ -118,6 +158,7 @@ export class AibotConnection {
       this.request('aibot_subscribe', { bot_id: this.o.botId, secret: this.o.secret }).then(
         () => {
           this.subscribed = true;
+          this.down = undefined;
           this.attempts = 0;
           this.missedPings = 0;
           this.o.log.info('wecom aibot: subscribed');
@@ -138,6 +179,12 @@ export class AibotConnection {
       this.subscribed = false;
       this.failPending(new UpstreamError('wecom', 503, 'aibot: connection closed'));
       if (this.stopped) return;
+      if (this.down) {
+        // Taken over: no backoff ladder, one quiet retry after the long pause.
+        this.attempts = 0;
+        this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, this.down.retryAt - this.now()));
+        return;
+      }
       const base = Math.min(this.o.backoffMaxMs ?? 60_000, (this.o.backoffInitialMs ?? 1000) * 2 ** this.attempts);
       const delay = Math.round(base / 2 + Math.random() * (base / 2)); // jitter: 50–100 % of the step
       this.attempts++;
@@ -171,6 +218,7 @@ export class AibotConnection {
       return;
     }
     const reqId = frame.headers?.req_id;
+    if (isDisconnectedEvent(frame)) return this.takenOver();
     if (frame.cmd === 'aibot_msg_callback' || frame.cmd === 'aibot_event_callback') {
       this.o.onCallback(frame);
       return;
@@ -183,6 +231,21 @@ export class AibotConnection {
       return;
     }
     this.o.log.debug({ cmd: frame.cmd }, 'wecom aibot: unexpected frame');
+  }
+
+  /** The server says another connection now holds this bot: step aside for the pause. */
+  private takenOver(): void {
+    const pause = this.o.takeoverPauseMs ?? TAKEOVER_PAUSE_MS;
+    const since = this.now();
+    this.takeovers++;
+    this.down = { reason: 'taken-over', since, retryAt: since + pause };
+    this.o.log.error(
+      { botId: this.o.botId, retryInMs: pause },
+      'wecom aibot: disconnected_event: another process subscribed this bot and took the connection over; not reconnecting until the pause ends (run one long connection per bot)',
+    );
+    clearInterval(this.pingTimer);
+    this.subscribed = false;
+    this.ws?.close();
   }
 
   private failPending(err: Error): void {

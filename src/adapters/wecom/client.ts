@@ -121,7 +121,7 @@ export class WecomClient {
   }
 
   /** Group-robot webhook push (§7.2): text or markdown, no token needed (the key is the secret). */
-  async webhookSend(key: string, msg: { msgtype: 'text'; text: { content: string; mentioned_list?: string[] } } | { msgtype: 'markdown'; markdown: { content: string } }): Promise<void> {
+  async webhookSend(key: string, msg: { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } } | { msgtype: 'markdown'; markdown: { content: string } }): Promise<void> {
     const r = await this.call('POST', this.url('cgi-bin/webhook/send', { key }), msg, 'webhook/send');
     if (r.errcode !== 0) throw new UpstreamError('wecom', 200, `webhook/send: errcode ${r.errcode}: ${r.errmsg ?? ''}`);
   }

@@ -12,7 +12,7 @@ import type { WecomConfig } from './config.ts';
 import { appRoutes } from './app-routes.ts';
 import { aibotHttpRoutes, PassiveReplies } from './aibot-http.ts';
 import { AibotConnection } from './aibot-ws.ts';
-import type { WsFrame } from './aibot-ws.ts';
+import type { AibotHealth, WsFrame } from './aibot-ws.ts';
 import { aibotIncoming, parseAibotBody } from './aibot-message.ts';
 import type { AibotContext } from './aibot-message.ts';
 import { WecomClient } from './client.ts';
@@ -31,13 +31,15 @@ export interface WecomAdapterDeps {
   locale?: Locale;
   /** Test seams. */
   clock?: () => number;
-  aibotTiming?: { pingIntervalMs?: number; backoffInitialMs?: number; backoffMaxMs?: number; requestTimeoutMs?: number; clickWaitMs?: number };
+  aibotTiming?: { pingIntervalMs?: number; backoffInitialMs?: number; backoffMaxMs?: number; requestTimeoutMs?: number; clickWaitMs?: number; takeoverPauseMs?: number };
 }
 
 /** The WeCom adapter; also exposes its API client and long connection for the lead and tests. */
 export interface WecomAdapter extends ChatAdapter {
   readonly client: WecomClient;
   readonly connection?: AibotConnection;
+  /** Long-connection health (taken over by another process, takeovers so far) for /metrics. */
+  stats(): { aibot?: AibotHealth };
 }
 
 /** Build the adapter. Routes: GET/POST /webhooks/wecom, and /webhooks/wecom/aibot in API mode. */
@@ -86,6 +88,7 @@ export function createWecomAdapter(deps: WecomAdapterDeps): WecomAdapter {
     holdsConnection: true,
     client,
     ...(connection ? { connection } : {}),
+    stats: () => (connection ? { aibot: connection.health() } : {}),
     routes(): WebhookRoute[] {
       const routes = appRoutes({ config, state, recent, log, onMessage: deps.onMessage });
       if (aibot?.mode === 'http') {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Locale } from '../../core/i18n.ts';
 import type { OutgoingMessage, Reply } from '../../core/message.ts';
 import { UpstreamError } from '../../core/errors.ts';
+import { mobileOfMention } from '../../core/transport.ts';
 import type { Card } from '../../../cards/model.ts';
 import type { WecomClient } from './client.ts';
 import type { AibotConnection } from './aibot-ws.ts';
@@ -39,6 +40,23 @@ export interface SenderDeps {
   /** The bot's reply language, for the "truncated" marker; unset = bilingual. */
   locale?: Locale;
 }
+
+/**
+ * Mentions → WeCom fields: userids go in `<@userid>` (markdown) or `mentioned_list` (group-robot text);
+ * `tel:<mobile>` mentions only in the group robot's `mentioned_mobile_list` (§7.2), which exists on text
+ * messages only.
+ */
+function splitMentions(mentions: readonly string[] = []): { ids: string[]; mobiles: string[] } {
+  const ids: string[] = [];
+  const mobiles: string[] = [];
+  for (const m of mentions) {
+    const mobile = mobileOfMention(m);
+    if (mobile !== undefined) mobiles.push(mobile);
+    else ids.push(m);
+  }
+  return { ids, mobiles };
+}
+const atTags = (ids: readonly string[]): string => ids.map((u) => `<@${u}>`).join(' ');
 
 const splitAddress = (to: string): [string, string] => {
   const i = to.indexOf(':');
@@ -97,18 +115,20 @@ export class WecomSender {
 
   // ---- group robot -------------------------------------------------------------------------
   private async sendWebhook(key: string, msg: OutgoingMessage): Promise<void> {
-    const mentions = msg.mentions ?? [];
+    const { ids, mobiles } = splitMentions(msg.mentions);
+    const lists = { ...(ids.length ? { mentioned_list: ids } : {}), ...(mobiles.length ? { mentioned_mobile_list: mobiles } : {}) };
     if (msg.reply.kind === 'text') {
-      await this.d.client.webhookSend(key, {
-        msgtype: 'text',
-        // text: @ through mentioned_list (§7.2), so the limit applies to the text alone.
-        text: { content: this.cut(msg.reply.text, LIMITS.textBytes), ...(mentions.length ? { mentioned_list: mentions } : {}) },
-      });
+      // text: @ through mentioned_list / mentioned_mobile_list (§7.2), so the limit applies to the text alone.
+      await this.d.client.webhookSend(key, { msgtype: 'text', text: { content: this.cut(msg.reply.text, LIMITS.textBytes), ...lists } });
       return;
     }
     // markdown has no mentioned_list: the @ is `<@userid>` in the content (§7.2), kept whole when cut.
-    const at = mentions.map((u) => `<@${u}>`).join(' ');
+    const at = atTags(ids);
     await this.d.client.webhookSend(key, { msgtype: 'markdown', markdown: { content: this.markdown(msg.reply.card, { maxBytes: LIMITS.markdownBytes, ...(at ? { tail: at } : {}) }) } });
+    // People known only by mobile: markdown cannot @ them, a text message's mentioned_mobile_list can.
+    if (mobiles.length) {
+      await this.d.client.webhookSend(key, { msgtype: 'text', text: { content: this.cut(msg.reply.card.title, LIMITS.textBytes), mentioned_mobile_list: mobiles } });
+    }
   }
 
   // ---- self-built app ----------------------------------------------------------------------
@@ -188,7 +208,8 @@ export class WecomSender {
         await conn.request('aibot_respond_msg', { msgtype: 'template_card', template_card: await this.templateCard(r.card, taskId) }, ctx.reqId);
         await this.d.state.rememberCard({ to: msg.to, ...(msg.cardKey ? { cardKey: msg.cardKey } : {}), taskId });
       } else {
-        const content = r.kind === 'card' ? this.markdown(r.card) : this.cut(r.text, LIMITS.streamBytes);
+        const at = atTags(splitMentions(msg.mentions).ids);
+        const content = r.kind === 'card' ? this.markdown(r.card, at ? { tail: at } : {}) : this.cut(r.text, LIMITS.streamBytes - Buffer.byteLength(`\n${at}`)) + (at ? `\n${at}` : '');
         await conn.request('aibot_respond_msg', { msgtype: 'stream', stream: { id: newTaskId(), finish: true, content } }, ctx.reqId);
       }
       return;
@@ -215,9 +236,13 @@ export class WecomSender {
       const taskId = newTaskId();
       await conn.request('aibot_send_msg', { chatid, msgtype: 'template_card', template_card: await this.templateCard(r.card, taskId) });
       await this.d.state.rememberCard({ to: msg.to, ...(msg.cardKey ? { cardKey: msg.cardKey } : {}), taskId });
+      // A template_card has no mention field (§7.4): the @ follows as markdown `<@userid>`.
+      const tags = atTags(splitMentions(msg.mentions).ids);
+      if (tags) await conn.request('aibot_send_msg', { chatid, msgtype: 'markdown', markdown: { content: `${this.cut(r.card.title, 512)}\n${tags}` } });
       return;
     }
-    const at = (msg.mentions ?? []).map((u) => `<@${u}>`).join(' ');
+    // The 智能机器人 has no mobile mention: only userids (`<@userid>`) reach anyone here.
+    const at = atTags(splitMentions(msg.mentions).ids);
     const atBytes = at ? Buffer.byteLength(`\n${at}`, 'utf8') : 0;
     const content = r.kind === 'card' ? this.markdown(r.card, at ? { tail: at } : {}) : this.cut(r.text, LIMITS.markdownBytes - atBytes) + (at ? `\n${at}` : '');
     await conn.request('aibot_send_msg', { chatid, msgtype: 'markdown', markdown: { content } });

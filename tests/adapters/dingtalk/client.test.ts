@@ -90,7 +90,7 @@ describe('DingtalkSender routing (§4.1, §4.4)', () => {
     await sender.send({ to: msg.chat, inReplyTo: msg, reply: text('收到'), mentions: ['zhangsan'] });
     const hooks = fake.callsTo('/robot/sendBySession');
     expect(hooks).toHaveLength(1);
-    expect(hooks[0]?.body).toEqual({ msgtype: 'text', text: { content: '收到\n@zhangsan' }, at: { atUserIds: ['zhangsan'], isAtAll: false } });
+    expect(hooks[0]?.body).toEqual({ msgtype: 'text', text: { content: '收到\n@zhangsan' }, at: { atUserIds: ['zhangsan'], atMobiles: [], isAtAll: false } });
     expect(fake.callsTo('/v1.0/oauth2/accessToken')).toHaveLength(0);
   });
 

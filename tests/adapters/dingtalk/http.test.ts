@@ -54,7 +54,7 @@ describe('POST /webhooks/dingtalk (HTTP mode)', () => {
     expect(adapter.routes()).toHaveLength(1);
     expect(route).toMatchObject({ method: 'POST', path: '/webhooks/dingtalk' });
     expect(adapter.platform).toBe('dingtalk');
-    expect(adapter.addressPrefixes).toEqual(['dingtalk']);
+    expect(adapter.addressPrefixes).toEqual(['dingtalk', 'dingtalk-robot']);
   });
 
   it('a signed /status demo gets 200 at once and its reply arrives at the sessionWebhook', async () => {

@@ -64,7 +64,7 @@ describe('isDingtalkSessionWebhook', () => {
 });
 
 describe('DingtalkSender with a foreign sessionWebhook', () => {
-  it('replies through groupMessages/send, never POSTs to the foreign URL, and logs a warning without the session token', async () => {
+  it('replies through the OpenAPI, never POSTs to the foreign URL, and logs a warning without the session token', async () => {
     const { dingtalk, victim } = await fakes();
     const { log, lines } = capturingLog();
     const config = testConfig(dingtalk.base, { mode: 'stream' });
@@ -73,6 +73,9 @@ describe('DingtalkSender with a foreign sessionWebhook', () => {
     const msg = parseRobotMessage({ ...fixture<Record<string, unknown>>('dingtalk-robot-message-chatops.json'), sessionWebhook: `${victim.base}/robot/sendBySession?session=secret-token` });
     await sender.send({ to: msg.chat, inReplyTo: msg, reply: text('收到'), mentions: ['zhangsan'] });
     expect(victim.calls).toHaveLength(0);
+    // With a mention to deliver, the OpenAPI path is an interactive card (atUserIds), not groupMessages/send (no at).
+    expect(dingtalk.callsTo('/v1.0/card/instances/createAndDeliver')).toHaveLength(1);
+    await sender.send({ to: msg.chat, inReplyTo: msg, reply: text('收到') });
     expect(dingtalk.callsTo('/v1.0/robot/groupMessages/send')).toHaveLength(1);
     const warn = lines.find((l) => String(l['msg']).includes('not on a DingTalk host'));
     expect(warn).toBeDefined();

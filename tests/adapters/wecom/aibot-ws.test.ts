@@ -55,7 +55,7 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function setup(onMsg?: (m: IncomingMessage, a: WecomAdapter) => void, clock?: () => number) {
+async function setup(onMsg?: (m: IncomingMessage, a: WecomAdapter) => void, clock?: () => number, timing: { takeoverPauseMs?: number } = {}) {
   const fake = await fakeServer();
   closers.push(fake.close);
   const got: IncomingMessage[] = [];
@@ -65,7 +65,7 @@ async function setup(onMsg?: (m: IncomingMessage, a: WecomAdapter) => void, cloc
   });
   const adapter: WecomAdapter = createWecomAdapter({
     config, log: silentLog, store: new MemoryStore(), ...(clock ? { clock } : {}),
-    aibotTiming: { pingIntervalMs: 100, backoffInitialMs: 40, backoffMaxMs: 200, requestTimeoutMs: 2000 },
+    aibotTiming: { pingIntervalMs: 100, backoffInitialMs: 40, backoffMaxMs: 200, requestTimeoutMs: 2000, ...timing },
     onMessage: async (m) => {
       got.push(m);
       onMsg?.(m, adapter);
@@ -154,6 +154,14 @@ describe('智能机器人 long connection', () => {
     expect(fake.received.at(-1).body).toEqual({ chatid: 'CHATID', msgtype: 'markdown', markdown: { content: 'rolled back\n<@zhangsan>' } });
   });
 
+  it('a pushed button card cannot @: the mention follows as markdown <@userid>', async () => {
+    const { fake, adapter } = await setup();
+    await adapter.send({ to: 'wecom-group:CHATID', reply: { kind: 'card', card: alert }, mentions: ['zhangsan', 'tel:13800000000'] });
+    const sends = fake.received.filter((x) => x.cmd === 'aibot_send_msg');
+    expect(sends.map((x) => x.body.msgtype)).toEqual(['template_card', 'markdown']);
+    expect(sends[1].body.markdown.content).toBe(`${alert.title}\n<@zhangsan>`);
+  });
+
   it('reconnects with backoff after a dropped connection and a refused subscribe', async () => {
     const { fake, adapter } = await setup();
     fake.subscribeErrcode = 40001;
@@ -167,5 +175,24 @@ describe('智能机器人 long connection', () => {
     expect(fake.sockets.length).toBeGreaterThanOrEqual(3);
     await adapter.send({ to: 'wecom-group:CHATID', reply: { kind: 'text', text: 'back' } });
     expect(fake.received.at(-1)).toMatchObject({ cmd: 'aibot_send_msg', body: { chatid: 'CHATID' } });
+  });
+
+  it('disconnected_event (another process took the bot over): logs, marks itself down, retries only after the long pause', async () => {
+    const { fake, adapter, got } = await setup(undefined, undefined, { takeoverPauseMs: 800 });
+    const subCount = () => fake.received.filter((x) => x.cmd === 'aibot_subscribe').length;
+    fake.send({ cmd: 'disconnected_event', headers: { req_id: 'dis-1' }, body: {} });
+    await waitFor(() => adapter.stats().aibot?.down !== undefined);
+    expect(adapter.stats().aibot).toMatchObject({ subscribed: false, takeovers: 1, down: { reason: 'taken-over' } });
+    // The normal backoff would be 40–200 ms: nothing for a while now.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(subCount()).toBe(1);
+    expect(fake.sockets).toHaveLength(1);
+    await waitFor(() => adapter.connection!.subscribed, 3000);
+    expect(subCount()).toBe(2);
+    expect(adapter.stats().aibot?.down).toBeUndefined();
+    // The event form (aibot_event_callback, event.eventtype) counts too, and is not a chat message.
+    fake.send({ cmd: 'aibot_event_callback', headers: { req_id: 'dis-2' }, body: { msgtype: 'event', event: { eventtype: 'disconnected_event' } } });
+    await waitFor(() => adapter.stats().aibot?.takeovers === 2);
+    expect(got).toHaveLength(0);
   });
 });

@@ -146,4 +146,17 @@ describe('adapter: app cards, click round trip, group robot', () => {
     expect(hooks[1]!.body.markdown.content).toContain('<@lisi>');
     expect(tokens(a.calls)).toBe(0);
   });
+
+  it('wecom-webhook:<key>: people known by mobile go in mentioned_mobile_list (text; after a markdown card, a text follows)', async () => {
+    const a = await api();
+    const config = wecomConfigSchema.parse({ corpId: 'ww1', agentId: 5, secret: 's', token: 't', encodingAESKey: setA.encodingAESKey, apiBase: a.base });
+    const adapter = createWecomAdapter({ config, log: silentLog, onMessage: async () => {} });
+    await adapter.send({ to: 'wecom-webhook:KEY1', reply: { kind: 'text', text: 'deployed' }, mentions: ['zhangsan', 'tel:13800000000'] });
+    await adapter.send({ to: 'wecom-webhook:KEY1', reply: { kind: 'card', card }, mentions: ['lisi', 'tel:13900000000'] });
+    const hooks = a.calls.filter((c) => c.path === '/cgi-bin/webhook/send');
+    expect(hooks[0]!.body).toEqual({ msgtype: 'text', text: { content: 'deployed', mentioned_list: ['zhangsan'], mentioned_mobile_list: ['13800000000'] } });
+    expect(hooks[1]!.body.markdown.content).toContain('<@lisi>');
+    expect(hooks[1]!.body.markdown.content).not.toContain('tel:');
+    expect(hooks[2]!.body).toEqual({ msgtype: 'text', text: { content: card.title, mentioned_mobile_list: ['13900000000'] } });
+  });
 });
