@@ -18,7 +18,6 @@ export const dingtalkFeature = defineFeature({
         }
       }
     }
-    const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
     const dingtalk = createDingtalkAdapter({
       config: dt,
       onMessage,
@@ -26,8 +25,8 @@ export const dingtalkFeature = defineFeature({
       store,
       locale: config.locale,
       people: config.people,
-      // Custom robots cannot call back (§4.7): with a public URL, command buttons become links to it.
-      ...(publicUrl ? { commandUrl: (command: string) => `${publicUrl}/ui/command?text=${encodeURIComponent(command)}` } : {}),
+      // Custom robots cannot call back (§4.7): their command buttons are listed as commands to type. The
+      // adapter can turn them into links (`commandUrl`) once the web console serves a page for them.
     });
     // OpenAPI calls and cards count against DingTalk's monthly quota; stream health shows reconnect trouble.
     new Gauge({
