@@ -145,6 +145,7 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
     /** One `progressiveText` read: complete lines go to the task log; the cursor persisted is the end of the last one. */
     async function pullLog(b: Extract<Phase, { kind: 'build' }>, flush = false): Promise<{ moved: boolean; more: boolean }> {
       const c = await api.log(cfg.job, b.number, offset);
+      if (over) return { moved: false, more: false }; // detached meanwhile: the next follower copies this part
       offset = c.next;
       const buf = Buffer.concat([rest, c.bytes]);
       const nl = buf.lastIndexOf(0x0a);
@@ -167,6 +168,7 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
     async function step(): Promise<boolean> {
       if (phase.kind === 'queued') {
         const item = await api.queueItem(phase.queueId);
+        if (over) return false;
         if (!item) {
           // Jenkins forgets a queue item some minutes after it left the queue (§3): without the build number it is lost.
           end({ outcome: 'failed', reason: `queue item ${phase.queueId} is gone and its build is unknown` });
@@ -197,14 +199,16 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
       if (phase.kind !== 'build') return false;
       const b = phase;
       const build = await api.build(cfg.job, b.number);
+      if (over) return false;
       let pulled = await pullLog(b);
       // `result` can be set while the build still runs (a step marking it UNSTABLE): only `building: false` ends it.
       if (build.building || !build.result) {
         if (cancelAsked) await sendCancel();
         return pulled.moved;
       }
-      for (let i = 0; i < 5 && pulled.more; i++) pulled = await pullLog(b);
-      await pullLog(b, true);
+      for (let i = 0; i < 5 && pulled.more && !over; i++) pulled = await pullLog(b);
+      if (!over) await pullLog(b, true);
+      if (over) return false;
       const r = mapBuildResult(build.result, cfg.successResults);
       if (cancelAsked && r.outcome === 'succeeded') log(`build #${b.number} finished ${build.result} before the stop took effect`);
       log(`build #${b.number}: ${build.result}`);
