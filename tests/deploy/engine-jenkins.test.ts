@@ -3,6 +3,7 @@ import type { ProductsConfig } from '../../src/deploy/config.ts';
 import { jobPath } from '../../src/deploy/engines/jenkins-api.ts';
 import { mapBuildResult, renderTemplate, type JenkinsEngineConfig } from '../../src/deploy/engines/jenkins.ts';
 import { createDeployService } from '../../src/deploy/service.ts';
+import { TaskRepo } from '../../src/deploy/tasks.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { FakeJenkins } from './fake-jenkins.ts';
 import { harness, msg, until, who } from './helpers.ts';
@@ -237,6 +238,20 @@ describe('jenkins engine after a restart', () => {
     const log = await second.deploys.logTail(task.id, 200);
     expect(log.join('\n')).toContain('re-attached to build #1 after restart');
     for (let i = 1; i <= 30; i++) expect(log.filter((l) => l.endsWith(` line ${i}`)), `line ${i}`).toHaveLength(1);
+  });
+
+  it('a task whose trigger was never recorded is interrupted, never triggered again', async () => {
+    const store = new MemoryStore();
+    const repo = new TaskRepo(store);
+    const { task } = await repo.create({
+      product: 'demo', release: 'v1.1.0', env: 'ci', kind: 'deploy', components: { 'component-a': 'v1.1.0' },
+      requestedBy: who, chat: 'test:room', engine: 'jenkins', createdAt: Date.now(),
+    });
+    await repo.patch(task.id, () => ({ state: 'running', startedAt: Date.now() }));
+    const second = service({}, store, slow);
+    await second.deploys.recover();
+    expect(await stateOf(second.deploys, task.id)).toBe('interrupted');
+    expect(jk.triggers()).toBe(0);
   });
 
   it('re-attaches to a queue item that had not started yet', async () => {
