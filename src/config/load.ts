@@ -136,7 +136,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
   const secret = isSecretPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const known = knownKeys(issue.path.map(String));
+      const known = knownKeys(issue.path.map(String), data);
       const parts = issue.keys.map((k) => {
         const close = suggest(k, known);
         return close ? `"${k}" (did you mean "${close}"?)` : `"${k}"`;
@@ -176,10 +176,12 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem {
 }
 
 /** The keys the schema allows at a path (for "did you mean"). */
-export function knownKeys(at: string[]): string[] {
+export function knownKeys(at: string[], data?: unknown): string[] {
   let s: unknown = configSchema;
+  let v = data;
   for (const key of [...at, null]) {
-    s = unwrap(s);
+    s = unwrap(s, v);
+    v = key !== null && v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
     const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
     if (!def) return [];
     if (key === null) return def.type === 'object' ? Object.keys(def.shape as object) : [];
@@ -191,13 +193,20 @@ export function knownKeys(at: string[]): string[] {
   return [];
 }
 
-function unwrap(s: unknown): unknown {
+/** `value`: the data at this point; a discriminated union (`engine:`) is read as the option its `type` names. */
+function unwrap(s: unknown, value?: unknown): unknown {
+  type Def = { type: string; shape?: Record<string, { _zod?: { def?: { type: string; values?: unknown[] } } }> };
+  const defOf = (o: unknown) => (o as { _zod: { def: Def } })._zod.def;
+  const tag = value && typeof value === 'object' ? (value as Record<string, unknown>).type : undefined;
   for (let i = 0; i < 10; i++) {
     const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
     if (!def) return s;
     if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(def.type as string)) s = def.innerType;
     else if (def.type === 'pipe') s = def.in;
-    else if (def.type === 'union') s = (def.options as unknown[]).find((o) => (o as { _zod: { def: { type: string } } })._zod.def.type === 'object') ?? s;
+    else if (def.type === 'union') {
+      const objects = (def.options as unknown[]).filter((o) => defOf(o).type === 'object');
+      s = objects.find((o) => defOf(o).shape?.type?._zod?.def?.values?.includes(tag)) ?? objects[0] ?? s;
+    }
     else return s;
     if (def.type === 'union') return s;
   }

@@ -16,6 +16,11 @@ export interface EngineRef {
   project?: string;
   webUrl?: string;
   pid?: number;
+  /**
+   * A run on another system, in the engine's own terms (Jenkins: `queue:<id>`, then `build:<n>`);
+   * `url` its page; `cursor` how far its log was copied into the task log (a re-attach goes on from there).
+   */
+  external?: { id: string; url?: string; cursor?: number };
 }
 
 export interface DeployTask {

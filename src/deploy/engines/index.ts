@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { commandEngine } from './command.ts';
 import { gitlabPipelineEngine } from './gitlab-pipeline.ts';
+import { jenkinsEngine } from './jenkins.ts';
 import type { EngineDeclaration } from './types.ts';
 
-export const ENGINES = [commandEngine, gitlabPipelineEngine] as const;
+export const ENGINES = [commandEngine, gitlabPipelineEngine, jenkinsEngine] as const;
 
 type Schemas<T extends readonly EngineDeclaration[]> = { -readonly [K in keyof T]: T[K]['configSchema'] };
 
@@ -16,7 +17,7 @@ export const engineConfigSchema = z.discriminatedUnion('type', ENGINES.map((e) =
 
 /** An environment's `engine:` object. */
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
-/** `command`, `gitlab-pipeline`, … */
+/** `command`, `gitlab-pipeline`, `jenkins`, … */
 export type EngineType = (typeof ENGINES)[number]['type'];
 export const ENGINE_TYPES: readonly EngineType[] = ENGINES.map((e) => e.type);
 

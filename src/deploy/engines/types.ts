@@ -79,7 +79,7 @@ export interface EngineDeclaration<T extends string = string, S extends import('
   capabilities: EngineCapabilities;
   create(deps: EngineFactoryDeps): Engine;
   /** Checks that need the rest of the product's config; `at` is the YAML path of the `engine:` object. */
-  problems?(engine: import('zod').infer<S>, product: { gitlabProject?: string | undefined }, at: string): { path: string; message: string; hint?: string }[];
+  problems?(engine: import('zod').infer<S>, product: { gitlabProject?: string | undefined; components?: readonly string[] }, at: string): { path: string; message: string; hint?: string }[];
 }
 
 export const defineEngine = <T extends string, S extends import('zod').ZodType>(d: EngineDeclaration<T, S>): EngineDeclaration<T, S> => d;
