@@ -100,7 +100,9 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     ...contributions.flatMap((c) => c.routes ?? []),
     ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log })),
   ];
-  const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state });
+  const storage = store.health;
+  storage?.onFailure(() => metrics.storageWriteFailures.inc());
+  const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state, ...(storage ? { storage } : {}) });
   let server: Server | undefined;
   const held: Held[] = [];
   let stopTakeover: (() => void) | undefined;

@@ -8,7 +8,8 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../adapters/types.ts';
-import { BadRequestError, UnsupportedMediaError, VerificationError } from '../core/errors.ts';
+import { BadRequestError, StorageUnavailableError, UnsupportedMediaError, VerificationError } from '../core/errors.ts';
+import type { StorageHealth } from '../core/storage-health.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface ServerOptions {
@@ -18,6 +19,8 @@ export interface ServerOptions {
   bodyLimitBytes: number;
   /** 'starting' | 'ready' | 'draining': /healthz answers 200 only when ready. */
   state: () => 'starting' | 'ready' | 'draining';
+  /** The store's write health: while failing, /healthz answers 503 degraded. */
+  storage?: StorageHealth;
 }
 
 class TooLargeError extends Error {}
@@ -47,12 +50,21 @@ export function createApp(opts: ServerOptions): Koa {
   app.proxy = true;
   const router = new Router();
 
-  router.get('/healthz', (ctx) => {
+  router.get('/healthz', async (ctx) => {
     const state = opts.state();
+    // Degraded is 503 so a load balancer sends webhooks to a replica that can store them; the body says
+    // why. Healthy stays exactly {"status":"ok"} (contract.md).
+    if (state === 'ready' && opts.storage && !(await opts.storage.check())) {
+      ctx.status = 503;
+      ctx.body = { status: 'degraded', storage: 'failing', reason: opts.storage.reason };
+      return;
+    }
     ctx.status = state === 'ready' ? 200 : 503;
     ctx.body = { status: state === 'ready' ? 'ok' : state };
   });
   router.get('/metrics', async (ctx) => {
+    // Read at scrape time (with a re-probe while failing), so the gauge follows recovery too.
+    opts.metrics.storageHealthy.set(!opts.storage || (await opts.storage.check()) ? 1 : 0);
     ctx.type = opts.metrics.registry.contentType;
     ctx.body = await opts.metrics.registry.metrics();
   });
@@ -102,6 +114,11 @@ export function errorAnswer(err: unknown, log: Logger, route: string): HttpAnswe
   }
   if (err instanceof BadRequestError) return { status: 400, body: { error: err.message } };
   if (err instanceof UnsupportedMediaError) return { status: 415, body: { error: err.message } };
+  // Nothing was stored: 503 tells the sender to retry (a 2xx would make it drop the delivery).
+  if (err instanceof StorageUnavailableError) {
+    log.warn({ route, reason: err.message }, 'webhook refused: storage unavailable');
+    return { status: 503, body: { error: err.message, retry: true } };
+  }
   log.error({ err, route }, 'webhook handler failed');
   return { status: 500, body: { error: 'internal error' } };
 }

@@ -11,15 +11,19 @@
  * - We build `Low` on `DataFile` directly, never `JSONFilePreset`, which silently switches to memory
  *   under NODE_ENV=test (packages.md §3.6).
  * - Task logs are append-only text files under `logs/`.
+ * - Every durable write reports to `health` (storage-health.ts); a failed one (disk full) rejects with
+ *   StorageUnavailableError after the collection rolled its change back, so the caller answers 503.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
+import { StorageHealth } from '../core/storage-health.ts';
 import { JournalFile } from './journal-file.ts';
 import { MemoryCollection } from './memory-store.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+import type { WriteFaults } from './write-faults.ts';
 
 interface FileData {
   collections: Record<string, [string, unknown, number][]>;
@@ -34,7 +38,10 @@ class BatchedFile {
   sequences: Record<string, number> = {};
   loaded: FileData = { collections: {}, sequences: {} };
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly faults?: WriteFaults,
+  ) {
     this.db = new Low<FileData>(new DataFile<FileData>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), { collections: {}, sequences: {} });
   }
 
@@ -57,6 +64,7 @@ class BatchedFile {
     const collections: FileData['collections'] = {};
     for (const [name, c] of this.members) collections[name] = c.dump();
     this.db.data = { collections, sequences: this.sequences };
+    this.faults?.beforeWrite(this.file);
     await this.db.write();
   }
 }
@@ -68,10 +76,21 @@ export class LowdbStore implements Store {
   private readonly hot: BatchedFile;
   private audits?: MemoryCollection<AuditEntry>;
   private auditSeq = 0;
+  readonly health = new StorageHealth();
 
-  constructor(readonly dataDir: string) {
-    this.hot = new BatchedFile(path.join(dataDir, 'state.json'));
+  constructor(
+    readonly dataDir: string,
+    private readonly options: { faults?: WriteFaults } = {},
+  ) {
+    this.hot = new BatchedFile(path.join(dataDir, 'state.json'), options.faults);
     this.files.set('state', this.hot);
+    // Recovery shows on /healthz without traffic: a small file written and removed.
+    this.health.setProbe(async () => {
+      const probe = path.join(this.dataDir, '.write-probe');
+      this.options.faults?.beforeWrite(probe);
+      await writeFile(probe, Buffer.alloc(4096));
+      await rm(probe, { force: true });
+    });
   }
 
   async init(): Promise<void> {
@@ -93,7 +112,7 @@ export class LowdbStore implements Store {
   }
 
   private attach<T>(file: BatchedFile, name: string, options: CollectionOptions): MemoryCollection<T> {
-    const c = new MemoryCollection<unknown>(options, () => file.flush());
+    const c = new MemoryCollection<unknown>(options, () => this.health.guard(() => file.flush()));
     c.load(file.loaded.collections[name] ?? []);
     file.members.set(name, c);
     return c as MemoryCollection<T>;
@@ -105,9 +124,9 @@ export class LowdbStore implements Store {
   private open<T>(name: string, options: CollectionOptions): Promise<Collection<T>> {
     let p = this.opening.get(name);
     if (!p) {
-      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`));
+      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`), this.options.faults);
       this.journals.set(name, journal);
-      const c = new MemoryCollection<unknown>(options, (key) => journal.record(key));
+      const c = new MemoryCollection<unknown>(options, (key) => this.health.guard(() => journal.record(key)));
       p = journal.load(c).then(() => c);
       this.opening.set(name, p);
     }
@@ -118,7 +137,12 @@ export class LowdbStore implements Store {
   async nextSequence(name: string): Promise<number> {
     const n = (this.hot.sequences[name] ?? 0) + 1;
     this.hot.sequences[name] = n;
-    await this.hot.flush();
+    try {
+      await this.health.guard(() => this.hot.flush());
+    } catch (err) {
+      if (this.hot.sequences[name] === n) this.hot.sequences[name] = n - 1; // not durable: not taken
+      throw err;
+    }
     return n;
   }
 
