@@ -55,6 +55,10 @@ export class PostgresStore implements Store {
     // An idle pooled client whose server connection dies emits 'error' on the pool; without a
     // listener Node would crash the process. The pool drops that client and opens a new one.
     this.pool.on('error', (err) => opts.log?.warn({ err: err.message }, 'postgres: idle pooled connection lost'));
+    // A checked-out client has no pool listener: a session terminated between two of its queries
+    // (57P01 admin_shutdown, a failover) would emit 'error' unhandled and crash the process. Its next
+    // query fails instead, which the caller sees (a write → StorageUnavailableError → 503).
+    this.pool.on('connect', (client) => client.on('error', (err) => opts.log?.warn({ err: err.message }, 'postgres: pooled connection lost')));
     // Recovery shows on /healthz without traffic: an insert that is rolled back (fails while the
     // database refuses writes; writes nothing otherwise).
     this.health.setProbe(async () => {
