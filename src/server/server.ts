@@ -17,6 +17,8 @@ export interface ServerOptions {
   metrics: Metrics;
   routes: WebhookRoute[];
   bodyLimitBytes: number;
+  /** A POST body must be complete within this (ms), else 408 and the connection is closed. */
+  bodyTimeoutMs?: number;
   /** 'starting' | 'ready' | 'draining': /healthz answers 200 only when ready. */
   state: () => 'starting' | 'ready' | 'draining';
   /** The store's write health: while failing, /healthz answers 503 degraded. */
@@ -24,25 +26,44 @@ export interface ServerOptions {
 }
 
 class TooLargeError extends Error {}
+class BodyTimeoutError extends Error {}
 
-/** Read the whole body as bytes, failing fast past the limit (checks Content-Length first). */
-async function readRawBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Read the whole body as bytes, failing fast past the limit (checks Content-Length first) and past the
+ * deadline: a body trickled a byte at a time would otherwise hold its socket (a file descriptor) for
+ * node's requestTimeout (300 s, checked every 30 s: about 330 s). Webhook senders give up after 1–10 s.
+ */
+async function readRawBody(req: http.IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
     throw new TooLargeError();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new TooLargeError();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err: Error | undefined, body?: Buffer) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      if (err) reject(err);
+      else resolve(body!);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume();
+        done(new TooLargeError());
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => done(undefined, Buffer.concat(chunks));
+    const onError = (err: Error) => done(err);
+    // Stop reading and answer 408; the handler closes the connection (the rest of the body never comes).
+    const timer = setTimeout(() => {
+      req.pause();
+      done(new BodyTimeoutError());
+    }, timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 export function createApp(opts: ServerOptions): Koa {
@@ -74,7 +95,7 @@ export function createApp(opts: ServerOptions): Koa {
       const end = opts.metrics.httpDuration.startTimer({ route: route.path });
       let answer: HttpAnswer;
       try {
-        const rawBody = route.method === 'POST' ? await readRawBody(ctx.req, opts.bodyLimitBytes) : Buffer.alloc(0);
+        const rawBody = route.method === 'POST' ? await readRawBody(ctx.req, opts.bodyLimitBytes, opts.bodyTimeoutMs ?? 10_000) : Buffer.alloc(0);
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(ctx.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
         const raw: RawRequest = {
@@ -90,6 +111,8 @@ export function createApp(opts: ServerOptions): Koa {
         answer = errorAnswer(err, opts.log, route.path);
       }
       ctx.status = answer.status;
+      // A body that did not arrive in time: its remaining bytes would be read as the next request.
+      if (answer.status === 408) ctx.set('Connection', 'close');
       if (answer.contentType) ctx.type = answer.contentType;
       if (answer.body !== undefined) ctx.body = answer.body;
       else if (answer.status === 200) ctx.body = '';
@@ -108,6 +131,7 @@ export function createApp(opts: ServerOptions): Koa {
 /** The contract's error→status mapping; the reason goes back as JSON `{"error": ...}`. */
 export function errorAnswer(err: unknown, log: Logger, route: string): HttpAnswer {
   if (err instanceof TooLargeError) return { status: 413, body: { error: 'body too large' } };
+  if (err instanceof BodyTimeoutError) return { status: 408, body: { error: 'body not received in time' } };
   if (err instanceof VerificationError) {
     log.warn({ route, reason: err.message }, 'webhook rejected');
     return { status: 401, body: { error: err.message } };
@@ -123,9 +147,23 @@ export function errorAnswer(err: unknown, log: Logger, route: string): HttpAnswe
   return { status: 500, body: { error: 'internal error' } };
 }
 
-export async function listen(app: Koa, port: number, host: string): Promise<http.Server> {
-  const server = http.createServer(app.callback());
+export interface ListenLimits {
+  maxConnections?: number;
+  headersTimeoutMs?: number;
+  /** Node's own cap on receiving a whole request (all routes): a backstop behind the body deadline. */
+  requestTimeoutMs?: number;
+}
+
+export async function listen(app: Koa, port: number, host: string, limits: ListenLimits = {}): Promise<http.Server> {
+  // Node checks headers/request timeouts every connectionsCheckingInterval (default 30 s): 1 s makes
+  // them hold to about a second.
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app.callback());
   server.keepAliveTimeout = 5_000;
+  // Past maxConnections node closes new sockets at once: about 19 000 slow sockets exhausted the
+  // process's file descriptors, after which nothing (not even /healthz) could be answered.
+  if (limits.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
+  if (limits.headersTimeoutMs !== undefined) server.headersTimeout = limits.headersTimeoutMs;
+  if (limits.requestTimeoutMs !== undefined) server.requestTimeout = Math.max(limits.requestTimeoutMs, server.headersTimeout);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
