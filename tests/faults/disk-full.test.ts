@@ -46,7 +46,8 @@ async function processedOnce(dataDir: string): Promise<Set<string>> {
 }
 
 /** Acceptance, the same for both drivers: 2xx ⊆ stored; after recovery every refused one is accepted as new. */
-async function checkRecovery(b: InProcessBot, all: string[], statuses: number[]): Promise<void> {
+async function checkRecovery(b: InProcessBot, all: string[], statuses: number[], label: string): Promise<void> {
+  console.log(`disk-full ${label}: ${statuses.filter((s) => s === 200).length} × 200, ${statuses.filter((s) => s === 503).length} × 503 while failing; refused ones re-sent after recovery`);
   expect(new Set(statuses)).toEqual(new Set([200, 503]));
   const refused = all.filter((_, i) => statuses[i] === 503);
   for (const body of refused) {
@@ -63,7 +64,7 @@ describe('disk full: lowdb', () => {
     const all = bodies('e1');
     const statuses = await sendAll(bot, all, (i) => { faults.failing = i >= 16 && i < 40; });
     faults.failing = false;
-    await checkRecovery(bot, all, statuses);
+    await checkRecovery(bot, all, statuses, 'lowdb injected ENOSPC');
     await expect.poll(async () => (await bot!.opsbot.deliveries.collection.list({ filter: (d) => d.status !== 'processed' })).length, { timeout: 20_000 }).toBe(0);
     const dataDir = bot.dataDir;
     await bot.stop();
@@ -98,7 +99,7 @@ describe('disk full: lowdb', () => {
       expect(statuses).toContain(503);
       const acked = all.filter((_, i) => statuses[i] === 200).map(idOf);
       rmSync(filler);
-      await checkRecovery(bot, all, statuses);
+      await checkRecovery(bot, all, statuses, 'lowdb tmpfs 1 MiB');
       await expect.poll(async () => (await bot!.opsbot.deliveries.collection.list({ filter: (d) => d.status !== 'processed' })).length, { timeout: 20_000 }).toBe(0);
       await bot.stop();
       bot = undefined;
@@ -142,7 +143,7 @@ describe('disk full: PostgreSQL (database refuses writes)', () => {
     await setReadOnly(url, false);
     statuses.push(...(await sendAll(bot, all.slice(40))));
     expect(statuses.slice(16, 40).every((s) => s === 503)).toBe(true);
-    await checkRecovery(bot, all, statuses);
+    await checkRecovery(bot, all, statuses, 'postgres read-only');
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
