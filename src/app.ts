@@ -86,7 +86,11 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const dispatcher = new Dispatcher({
     config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
   });
-  const bot = new Bot({ dispatcher, store, outbox, log, clock, ...(coordination.shared ? { takeoverAfterMs: 60_000 } : {}) });
+  const bot = new Bot({
+    dispatcher, store, outbox, log, clock,
+    isKnownSender: (sender) => people.personOf(sender) !== undefined,
+    ...(coordination.shared ? { takeoverAfterMs: 60_000 } : {}),
+  });
   const metrics = createMetrics();
   const deliveries = coordination.deliveries;
   let state: Opsbot['state'] = 'starting';
@@ -110,7 +114,12 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     ...contributions.flatMap((c) => c.routes ?? []),
     ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log })),
   ];
-  const app = createApp({ log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, state: () => state });
+  const storage = store.health;
+  storage?.onFailure(() => metrics.storageWriteFailures.inc());
+  const app = createApp({
+    log, metrics, routes, bodyLimitBytes: config.server.bodyLimitBytes, bodyTimeoutMs: config.server.bodyTimeoutSeconds * 1000,
+    state: () => state, ...(storage ? { storage } : {}),
+  });
   let server: Server | undefined;
   const held: Held[] = [];
   let stopTakeover: (() => void) | undefined;
@@ -128,7 +137,14 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       return state;
     },
     async start(listenOn) {
-      if (listenOn) server = await listen(app, listenOn.port, listenOn.host);
+      if (listenOn) {
+        const sv = config.server;
+        server = await listen(app, listenOn.port, listenOn.host, {
+          maxConnections: sv.maxConnections,
+          headersTimeoutMs: sv.headersTimeoutSeconds * 1000,
+          requestTimeoutMs: (sv.bodyTimeoutSeconds + sv.headersTimeoutSeconds) * 1000,
+        });
+      }
       const recovered = await deliveries.recover();
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       // Adapters first: recovering tasks announces interrupted deploys in their chats.

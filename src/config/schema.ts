@@ -72,6 +72,12 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       publicUrl: z.string().optional(),
       bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+      /** Open sockets at most (node's server.maxConnections): one is a file descriptor; further ones are closed at once. */
+      maxConnections: z.number().int().positive().default(2048),
+      /** A webhook body must arrive within this (senders wait 1–10 s: sentry.md 1.7, gitlab.md §1.3); else 408 and closed. */
+      bodyTimeoutSeconds: z.number().positive().max(300).default(10),
+      /** The request headers must arrive within this (node's server.headersTimeout). */
+      headersTimeoutSeconds: z.number().positive().max(300).default(10),
     })
     .prefault({}),
   storage: z

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { cardToText } from '../../cards/model.ts';
 import type { Collection, Store } from '../store/types.ts';
 import type { Dispatcher } from './dispatch.ts';
-import type { IncomingMessage, Reply } from './message.ts';
+import type { IncomingMessage, Reply, Sender } from './message.ts';
 import type { Outbox } from './services.ts';
 import { Takeover, type SeenMessage } from './takeover.ts';
 
@@ -23,6 +23,24 @@ export interface BotOptions {
    * this old (its replica is presumed dead), claimed atomically so one replica answers it.
    */
   takeoverAfterMs?: number;
+  /** A configured person (people.*): their messages are stored whole; anyone else's text is capped. */
+  isKnownSender?: (sender: Sender) => boolean;
+}
+
+/**
+ * How much of an unregistered sender's text the message record keeps (code points). Anyone in a group
+ * the robot is in can post, and each message is stored for dedupe and takeover: 20 messages of 900 KB
+ * from unknown DingTalk users once added 36 MB to the journals. 1 000 characters hold any command; the
+ * live dispatch still sees the whole text, only a re-run after a restart sees the cut one.
+ */
+export const UNKNOWN_SENDER_TEXT_LIMIT = 1000;
+
+/** The message as recorded: an unregistered sender's text cut to UNKNOWN_SENDER_TEXT_LIMIT, marked so. */
+export function storedMessage(msg: IncomingMessage, known: boolean): IncomingMessage & { textTruncatedFrom?: number } {
+  if (known || msg.text.length <= UNKNOWN_SENDER_TEXT_LIMIT) return msg;
+  const chars = Array.from(msg.text);
+  if (chars.length <= UNKNOWN_SENDER_TEXT_LIMIT) return msg;
+  return { ...msg, text: chars.slice(0, UNKNOWN_SENDER_TEXT_LIMIT).join(''), textTruncatedFrom: chars.length };
 }
 
 export class Bot {
@@ -49,7 +67,9 @@ export class Bot {
   /** Record the message (deduplicated) and start processing it. Resolves once recorded, before the command runs. */
   async handleMessage(msg: IncomingMessage): Promise<{ duplicate: boolean }> {
     const key = `${msg.platform}:${msg.id}`;
-    const fresh = await this.seen.insertIfAbsent(key, { at: msg.receivedAt, status: 'pending', msg, owner: this.takeover.replicaId });
+    const known = this.opts.isKnownSender?.(msg.sender) ?? true;
+    const stored = storedMessage(msg, known);
+    const fresh = await this.seen.insertIfAbsent(key, { at: msg.receivedAt, status: 'pending', msg: stored, owner: this.takeover.replicaId });
     if (!fresh) return { duplicate: true };
     this.schedule(key, msg);
     return { duplicate: false };

@@ -5,6 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { Collection, Store } from '../store/types.ts';
+import { StorageUnavailableError } from './errors.ts';
+
+/** How long a delivery waits before another try when storage failed during its processing. */
+const STORAGE_RETRY_MS = 1000;
 
 export interface DeliveryInput {
   source: string;
@@ -96,15 +100,23 @@ export class DeliveryPipeline implements Deliveries {
     while (!this.stopped && this.running < limit && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.running++;
-      void new Promise<void>((r) => setImmediate(r)).then(() => this.process(id)).finally(() => {
-        this.running--;
-        this.pump();
-        if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
-      });
+      void new Promise<void>((r) => setImmediate(r))
+        .then(() => this.process(id))
+        .catch((err: unknown) => this.log.error({ err, delivery: id }, 'delivery processing crashed'))
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+        });
     }
   }
 
-  /** Process one stored delivery (at most once: only a `pending` one runs). */
+  /**
+   * Process one stored delivery (at most once: only a `pending` one runs). Storage failing is not the
+   * delivery's fault: a processor that hits StorageUnavailableError leaves it pending and it is tried
+   * again later (its effects so far may repeat then: at least once while the disk is full), and a status
+   * that could not be written is written again later without re-running the processor.
+   */
   protected async process(id: string): Promise<void> {
     const d = await this.collection.get(id);
     if (!d || d.status !== 'pending') return;
@@ -115,6 +127,11 @@ export class DeliveryPipeline implements Deliveries {
       try {
         await fn(d);
       } catch (err) {
+        if (err instanceof StorageUnavailableError) {
+          this.log.warn({ delivery: id, reason: err.message }, 'delivery processing postponed: storage unavailable');
+          this.later(() => this.enqueue(id));
+          return;
+        }
         status = 'failed';
         error = err instanceof Error ? err.message : String(err);
         this.log.error({ err, delivery: id, source: d.source, kind: d.kind }, 'delivery processing failed');
@@ -122,6 +139,23 @@ export class DeliveryPipeline implements Deliveries {
     } else {
       this.log.debug({ delivery: id, source: d.source }, 'no processor for source; stored only');
     }
-    await this.collection.update(id, (cur) => (cur ? { ...cur, status, attempts: cur.attempts + 1, ...(error ? { error } : {}) } : cur));
+    await this.markDone(id, status, error);
+  }
+
+  private async markDone(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
+    try {
+      await this.collection.update(id, (cur) => (cur ? { ...cur, status, attempts: cur.attempts + 1, ...(error ? { error } : {}) } : cur));
+    } catch (err) {
+      if (!(err instanceof StorageUnavailableError)) throw err;
+      this.log.warn({ delivery: id, reason: err.message }, 'delivery status not stored: retrying later');
+      this.later(() => void this.markDone(id, status, error).catch((e: unknown) => this.log.error({ err: e, delivery: id }, 'delivery status write failed')));
+    }
+  }
+
+  private later(fn: () => void): void {
+    if (this.stopped) return;
+    setTimeout(() => {
+      if (!this.stopped) fn();
+    }, STORAGE_RETRY_MS).unref();
   }
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_TOO_LARGE'
   | 'E_CONFIG'
   | 'E_UPSTREAM'
+  | 'E_STORAGE'
   | 'E_INTERNAL';
 
 export class BotError extends Error {
@@ -70,5 +71,17 @@ export class UpstreamError extends BotError {
   ) {
     super('E_UPSTREAM', `${service}: HTTP ${status}: ${message}`);
     this.name = 'UpstreamError';
+  }
+}
+
+/**
+ * The store could not make a change durable (disk full, read-only database, lost connection) → HTTP 503
+ * with the reason: nothing was stored, so the sender should retry (GitLab and published Sentry apps retry
+ * 5xx; a 2xx would make them drop a delivery we never kept).
+ */
+export class StorageUnavailableError extends BotError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('E_STORAGE', `storage unavailable: ${reason}`, undefined, options);
+    this.name = 'StorageUnavailableError';
   }
 }

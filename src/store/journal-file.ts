@@ -17,11 +17,17 @@
  * ~100 bytes instead of re-serialising its 4 KB body). Load replays them in order (a torn last line from
  * a crash is ignored: its caller was never acknowledged). The file is compacted (rewritten atomically:
  * tmp + rename) whenever it holds over 2× the live entries + 1000 lines.
+ *
+ * A failed append (ENOSPC, EIO) leaves no trace: the file is cut back to its length before the batch
+ * (write(2) may have stored part of it), the batch's keys lose their patch base (their next line is a full
+ * one), and every caller of the batch is rejected, so the collection rolls its change back
+ * (memory-store.ts `commit`) and nobody was acknowledged for bytes that are not on disk.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isPlainObject, lineList, moveAside, replayJournal } from './journal-replay.ts';
 import type { MemoryCollection } from './memory-store.ts';
+import type { WriteFaults } from './write-faults.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -57,6 +63,10 @@ function patchOf(prev: Obj, next: Obj): { p: Obj; x?: string[] } | undefined {
 
 export class JournalFile {
   private pending: string[] = [];
+  /** The key of each pending line (same index). */
+  private pendingKeys: string[] = [];
+  /** The file's length after the last successful append (where a failed one is cut back to). */
+  private size = 0;
   private waiters: [() => void, (e: unknown) => void][] = [];
   private scheduled = false;
   private compacting: Promise<void> | null = null;
@@ -74,6 +84,8 @@ export class JournalFile {
   constructor(
     readonly file: string,
     private readonly options: JournalOptions = {},
+    /** Test seam: throws before a write to simulate a full disk. */
+    private readonly faults?: WriteFaults,
   ) {}
 
   /**
@@ -128,6 +140,7 @@ export class JournalFile {
       else this.written.delete(key);
     }
     this.pending.push(line + '\n');
+    this.pendingKeys.push(key);
     const p = new Promise<void>((res, rej) => this.waiters.push([res, rej]));
     this.schedule();
     return p;
@@ -146,18 +159,24 @@ export class JournalFile {
   /** One synchronous append carries every pending line; its callers resolve once it is written. */
   private appendPending(): void {
     const batch = this.pending.splice(0);
+    const keys = this.pendingKeys.splice(0);
     const waiters = this.waiters.splice(0);
     if (batch.length === 0) return;
     try {
       if (this.torn) batch.unshift('\n');
-      this.fd ??= openSync(this.file, 'a');
+      if (this.fd === undefined) {
+        this.fd = openSync(this.file, 'a');
+        this.size = fstatSync(this.fd).size;
+      }
+      this.faults?.beforeWrite(this.file);
       const buf = Buffer.from(batch.join(''));
       for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+      this.size += buf.length;
       this.torn = false;
       this.lines += batch.length;
       for (const [r] of waiters) r();
     } catch (err) {
-      this.torn = true;
+      this.undoBatch(keys);
       for (const [, j] of waiters) j(err);
       return;
     }
@@ -172,11 +191,27 @@ export class JournalFile {
     }
   }
 
+  /** After a failed append: cut off whatever part of the batch reached the file; forget the batch's bases. */
+  private undoBatch(keys: string[]): void {
+    for (const k of keys) this.written.delete(k);
+    try {
+      if (this.fd !== undefined) ftruncateSync(this.fd, this.size);
+    } catch {
+      this.torn = true; // could not cut it: the next append starts on a fresh line (load skips the torn one)
+    }
+  }
+
   /** Rewrite the file with only the live entries (atomic against a crash: tmp + rename). */
   private async compact(): Promise<void> {
     const rows = this.collection?.dump() ?? [];
     const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, rows.map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+    try {
+      this.faults?.beforeWrite(tmp);
+      await writeFile(tmp, rows.map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+    } catch (err) {
+      await rm(tmp, { force: true }); // a half-written copy only takes space a full disk does not have
+      throw err;
+    }
     // The kept descriptor points at the old inode: close it at the rename, reopen on the next append.
     await rename(tmp, this.file);
     if (this.fd !== undefined) closeSync(this.fd);

@@ -11,16 +11,20 @@
  * - We build `Low` on `DataFile` directly, never `JSONFilePreset`, which silently switches to memory
  *   under NODE_ENV=test (packages.md §3.6).
  * - Task logs are append-only text files under `logs/`.
+ * - Every durable write reports to `health` (storage-health.ts); a failed one (disk full) rejects with
+ *   StorageUnavailableError after the collection rolled its change back, so the caller answers 503.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { z } from 'zod';
+import { StorageHealth } from '../core/storage-health.ts';
 import { JournalFile, type JournalOptions } from './journal-file.ts';
 import { MemoryCollection } from './memory-store.ts';
 import { SingleFlight } from './single-flight.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+import type { WriteFaults } from './write-faults.ts';
 
 interface FileData {
   collections: Record<string, [string, unknown, number][]>;
@@ -59,7 +63,10 @@ class BatchedFile {
   sequences: Record<string, number> = {};
   loaded: FileData = { collections: {}, sequences: {} };
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly faults?: WriteFaults,
+  ) {
     this.db = new Low<FileData>(new DataFile<FileData>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), { collections: {}, sequences: {} });
   }
 
@@ -92,6 +99,7 @@ class BatchedFile {
     const collections: FileData['collections'] = {};
     for (const [name, c] of this.members) collections[name] = c.dump();
     this.db.data = { collections, sequences: this.sequences };
+    this.faults?.beforeWrite(this.file);
     await this.db.write();
   }
 }
@@ -103,14 +111,22 @@ export class LowdbStore implements Store {
   private readonly hot: BatchedFile;
   private audits?: MemoryCollection<AuditEntry>;
   private auditSeq = 0;
+  readonly health = new StorageHealth();
 
-  /** `log`: where a damaged bulk journal is reported at start-up (journal-file.ts). */
+  /** `log`: where a damaged bulk journal is reported at start-up (journal-file.ts); `faults`: the disk-full test seam. */
   constructor(
     readonly dataDir: string,
-    private readonly options: JournalOptions = {},
+    private readonly options: JournalOptions & { faults?: WriteFaults } = {},
   ) {
-    this.hot = new BatchedFile(path.join(dataDir, 'state.json'));
+    this.hot = new BatchedFile(path.join(dataDir, 'state.json'), options.faults);
     this.files.set('state', this.hot);
+    // Recovery shows on /healthz without traffic: a small file written and removed.
+    this.health.setProbe(async () => {
+      const probe = path.join(this.dataDir, '.write-probe');
+      this.options.faults?.beforeWrite(probe);
+      await writeFile(probe, Buffer.alloc(4096));
+      await rm(probe, { force: true });
+    });
   }
 
   async init(): Promise<void> {
@@ -132,7 +148,7 @@ export class LowdbStore implements Store {
   }
 
   private attach<T>(file: BatchedFile, name: string, options: CollectionOptions): MemoryCollection<T> {
-    const c = new MemoryCollection<unknown>(options, () => file.flush());
+    const c = new MemoryCollection<unknown>(options, () => this.health.guard(() => file.flush()));
     c.load(file.loaded.collections[name] ?? []);
     file.members.set(name, c);
     return c as MemoryCollection<T>;
@@ -144,9 +160,9 @@ export class LowdbStore implements Store {
   private open<T>(name: string, options: CollectionOptions): Promise<Collection<T>> {
     let p = this.opening.get(name);
     if (!p) {
-      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`), this.options);
+      const journal = new JournalFile(path.join(this.dataDir, `${name}.jsonl`), this.options, this.options.faults);
       this.journals.set(name, journal);
-      const c = new MemoryCollection<unknown>(options, (key) => journal.record(key));
+      const c = new MemoryCollection<unknown>(options, (key) => this.health.guard(() => journal.record(key)));
       p = journal.load(c).then(() => c);
       this.opening.set(name, p);
     }
@@ -157,7 +173,12 @@ export class LowdbStore implements Store {
   async nextSequence(name: string): Promise<number> {
     const n = (this.hot.sequences[name] ?? 0) + 1;
     this.hot.sequences[name] = n;
-    await this.hot.flush();
+    try {
+      await this.health.guard(() => this.hot.flush());
+    } catch (err) {
+      if (this.hot.sequences[name] === n) this.hot.sequences[name] = n - 1; // not durable: not taken
+      throw err;
+    }
     return n;
   }
 

@@ -11,6 +11,8 @@ interface Entry<T> {
 /** A collection backed by a Map (insertion-ordered), with the bulk-tier retention rules applied on insert. */
 export class MemoryCollection<T> implements Collection<T> {
   readonly entries = new Map<string, Entry<T>>();
+  /** Inserts whose durable write is in flight, by key. */
+  private readonly inserting = new Map<string, Promise<void>>();
 
   constructor(
     readonly options: CollectionOptions,
@@ -24,33 +26,66 @@ export class MemoryCollection<T> implements Collection<T> {
 
   async put(key: string, value: T): Promise<void> {
     const prev = this.entries.get(key);
-    this.entries.set(key, { value, insertedAt: prev?.insertedAt ?? Date.now() });
-    this.retain();
-    await this.onChange(key);
+    const next = { value, insertedAt: prev?.insertedAt ?? Date.now() };
+    this.entries.set(key, next);
+    await this.commit(key, prev, next);
   }
 
+  /**
+   * The dedupe primitive: a key is only reported present once its insert is durable. A second insert of a
+   * key whose first write is still in flight waits for that write: if it fails (ENOSPC), the first one's
+   * entry is rolled back and this one tries again, so a retry of a delivery we answered 503 is never a
+   * "duplicate" of nothing.
+   */
   async insertIfAbsent(key: string, value: T): Promise<boolean> {
+    for (let p = this.inserting.get(key); p; p = this.inserting.get(key)) await p.catch(() => undefined);
     if (this.entries.has(key)) return false;
-    this.entries.set(key, { value, insertedAt: Date.now() });
-    this.retain();
-    await this.onChange(key);
+    const next = { value, insertedAt: Date.now() };
+    this.entries.set(key, next);
+    const done = this.commit(key, undefined, next);
+    this.inserting.set(key, done);
+    try {
+      await done;
+    } finally {
+      if (this.inserting.get(key) === done) this.inserting.delete(key);
+    }
     return true;
   }
 
   async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     const prev = this.entries.get(key);
-    const next = fn(prev?.value);
-    if (next === undefined) this.entries.delete(key);
-    else this.entries.set(key, { value: next, insertedAt: prev?.insertedAt ?? Date.now() });
-    this.retain();
-    await this.onChange(key);
-    return next;
+    const value = fn(prev?.value);
+    const next = value === undefined ? undefined : { value, insertedAt: prev?.insertedAt ?? Date.now() };
+    if (next) this.entries.set(key, next);
+    else this.entries.delete(key);
+    await this.commit(key, prev, next);
+    return value;
   }
 
   async delete(key: string): Promise<boolean> {
-    const had = this.entries.delete(key);
-    if (had) await this.onChange(key);
-    return had;
+    const prev = this.entries.get(key);
+    if (!prev) return false;
+    this.entries.delete(key);
+    await this.commit(key, prev, undefined);
+    return true;
+  }
+
+  /**
+   * Persist the change to `key` (onChange); when that fails, put back what was there before, so memory
+   * never holds what the disk does not (a failed write leaves no trace). Only if nobody changed the key
+   * since: a later change owns it then. Retention runs after the write, so a failed insert evicts nothing.
+   */
+  private async commit(key: string, prev: Entry<T> | undefined, next: Entry<T> | undefined): Promise<void> {
+    try {
+      await this.onChange(key);
+    } catch (err) {
+      if (this.entries.get(key) === next) {
+        if (prev) this.entries.set(key, prev);
+        else this.entries.delete(key);
+      }
+      throw err;
+    }
+    this.retain();
   }
 
   async list(options: { filter?: (value: T) => boolean; limit?: number; newestFirst?: boolean } = {}): Promise<T[]> {

@@ -15,7 +15,9 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { StorageHealth } from '../core/storage-health.ts';
 import { migrate } from './postgres/migrations.ts';
+import { isPgStorageFailure } from './postgres/storage-failure.ts';
 import { PostgresCollection, withTransaction } from './postgres/collection.ts';
 import { enqueueTask, type EnqueueInput } from './postgres/task-queue.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
@@ -39,6 +41,7 @@ export class PostgresStore implements Store {
   private readonly collections = new Map<string, PostgresCollection<unknown>>();
   private audits = AUDIT_TRIM_EVERY - 1;
   private closed = false;
+  readonly health = new StorageHealth();
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.pool = new pg.Pool({
@@ -52,6 +55,22 @@ export class PostgresStore implements Store {
     // An idle pooled client whose server connection dies emits 'error' on the pool; without a
     // listener Node would crash the process. The pool drops that client and opens a new one.
     this.pool.on('error', (err) => opts.log?.warn({ err: err.message }, 'postgres: idle pooled connection lost'));
+    // A checked-out client has no pool listener: a session terminated between two of its queries
+    // (57P01 admin_shutdown, a failover) would emit 'error' unhandled and crash the process. Its next
+    // query fails instead, which the caller sees (a write → StorageUnavailableError → 503).
+    this.pool.on('connect', (client) => client.on('error', (err) => opts.log?.warn({ err: err.message }, 'postgres: pooled connection lost')));
+    // Recovery shows on /healthz without traffic: an insert that is rolled back (fails while the
+    // database refuses writes; writes nothing otherwise).
+    this.health.setProbe(async () => {
+      const c = await this.pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO documents (collection, key, doc) VALUES ('_probe', $1, 'null'::jsonb) ON CONFLICT DO NOTHING`, [String(process.pid)]);
+      } finally {
+        await c.query('ROLLBACK').catch(() => undefined);
+        c.release();
+      }
+    });
   }
 
   async init(): Promise<void> {
@@ -68,7 +87,7 @@ export class PostgresStore implements Store {
   collection<T>(name: string, options: CollectionOptions): Collection<T> {
     let c = this.collections.get(name);
     if (!c) {
-      c = new PostgresCollection<unknown>(this.pool, name, options);
+      c = new PostgresCollection<unknown>(this.pool, name, options, this.health);
       this.collections.set(name, c);
     }
     return c as PostgresCollection<T>;
@@ -87,16 +106,22 @@ export class PostgresStore implements Store {
     value: T,
     task: EnqueueInput,
   ): Promise<{ inserted: boolean; taskId?: string }> {
-    const r = await withTransaction(this.pool, async (c) => {
-      const ins = await c.query(
-        `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
-        [name, key, JSON.stringify(value ?? null)],
-      );
-      if (ins.rowCount !== 1) return { inserted: false };
-      const t = await enqueueTask(c, task);
-      return t.id === undefined ? { inserted: true } : { inserted: true, taskId: t.id };
-    });
+    // One transaction: a refused write (read-only, disk full, INSERT revoked) rolls back both rows,
+    // so the delivery leaves no trace and its retry is new (→ 503 now, StorageUnavailableError).
+    const r = await this.health.guard(
+      () =>
+        withTransaction(this.pool, async (c) => {
+          const ins = await c.query(
+            `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+             ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+            [name, key, JSON.stringify(value ?? null)],
+          );
+          if (ins.rowCount !== 1) return { inserted: false };
+          const t = await enqueueTask(c, task);
+          return t.id === undefined ? { inserted: true } : { inserted: true, taskId: t.id };
+        }),
+      isPgStorageFailure,
+    );
     if (r.inserted) await (this.collection<T>(name, options) as PostgresCollection<T>).retain();
     return r;
   }

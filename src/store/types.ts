@@ -3,6 +3,7 @@
  * collections of JSON documents, append-only task logs and the audit log; a Postgres driver maps a
  * collection to a table `(collection, key, doc jsonb, updated_at)` with row locks behind `update`.
  */
+import type { StorageHealth } from '../core/storage-health.ts';
 
 /** Where a collection lives: `hot` state is small and rewritten often; `bulk` is append-mostly with retention. */
 export type Tier = 'hot' | 'bulk';
@@ -46,6 +47,8 @@ export interface AuditEntry {
 
 export interface Store {
   readonly driver: 'lowdb' | 'memory' | 'postgres';
+  /** Whether durable writes currently succeed (/healthz, /metrics); absent: a store that cannot fail. */
+  readonly health?: StorageHealth;
   init(): Promise<void>;
   /** Flush pending writes and release files/connections. */
   close(): Promise<void>;

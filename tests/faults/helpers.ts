@@ -12,6 +12,7 @@ import { CaptureAdapter } from '../../src/adapters/capture.ts';
 import { createOpsbot, type Opsbot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { LowdbStore } from '../../src/store/lowdb-store.ts';
+import type { Store } from '../../src/store/types.ts';
 import type { StoredDelivery } from '../../src/core/deliveries.ts';
 import { dingtalkSign } from '../../src/adapters/dingtalk/verify.ts';
 import { wecomSignature } from '../../src/adapters/wecom/crypto.ts';
@@ -100,11 +101,12 @@ export interface InProcessBot {
 }
 
 /** createOpsbot on a temp lowdb dir with a CaptureAdapter for `test:` chats, listening on 127.0.0.1:0. */
-export async function startInProcess(yaml: (dataDir: string) => string): Promise<InProcessBot> {
-  const dataDir = tempDir();
+export async function startInProcess(yaml: (dataDir: string) => string, o: { dataDir?: string; store?: (dataDir: string) => Promise<Store> } = {}): Promise<InProcessBot> {
+  const dataDir = o.dataDir ?? tempDir();
   const { config } = loadConfig({ file: path.join(dataDir, 'opsbot.yaml'), text: yaml(dataDir), env: {} });
   const adapter = new CaptureAdapter();
-  const opsbot = await createOpsbot({ config, log: pino({ level: 'silent' }), adapters: [adapter] });
+  const store = o.store ? await o.store(dataDir) : undefined;
+  const opsbot = await createOpsbot({ config, log: pino({ level: 'silent' }), adapters: [adapter], ...(store ? { store } : {}) });
   const server = (await opsbot.start({ port: 0, host: '127.0.0.1' }))!;
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { url, opsbot, adapter, dataDir, server, stop: () => opsbot.stop() };

@@ -188,6 +188,24 @@ function mapRelease(body: unknown): DomainEvent<GitlabReleaseEvent> {
   return { type: `gitlab.release.${RELEASE_ACTIONS[b.action] ?? b.action}`, payload, occurredAt: Date.parse(payload.releasedAt ?? '') || 0 };
 }
 
+/**
+ * The wire schema of each known kind: what its mapper relies on. `identify` checks a verified body
+ * against it, so a signed body of the wrong shape is a 400 with the reason at the door (contract.md)
+ * instead of a stored delivery that fails later.
+ */
+const WIRES: Record<string, z.ZodType> = {
+  pipeline: pipelineWire, build: jobWire, merge_request: mrWire, tag_push: pushWire,
+  push: pushWire, deployment: deploymentWire, release: releaseWire,
+};
+
+/** Why `body` is not a `kind` payload (the first problem, with its path), or undefined when it is one or the kind is unknown. */
+export function gitlabShapeProblem(kind: string, body: unknown): string | undefined {
+  const r = WIRES[kind]?.safeParse(body);
+  if (!r || r.success) return undefined;
+  const i = r.error.issues[0]!;
+  return `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`;
+}
+
 const MAPPERS: Record<string, (body: unknown) => DomainEvent> = {
   pipeline: mapPipeline, build: mapJob, merge_request: mapMergeRequest, tag_push: mapTag,
   push: mapPush, deployment: mapDeployment, release: mapRelease,

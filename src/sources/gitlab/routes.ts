@@ -13,7 +13,7 @@ import { BadRequestError } from '../../core/errors.ts';
 import { sourceRoute } from '../../core/mount-source.ts';
 import { verdict, type WebhookSource } from '../../core/webhook-source.ts';
 import type { GitlabConfig } from './config.ts';
-import { deliveryKind, mapGitlabDelivery } from './map.ts';
+import { deliveryKind, gitlabShapeProblem, mapGitlabDelivery } from './map.ts';
 import { verifyGitlabRequest } from './verify.ts';
 
 export const GITLAB_SOURCE = 'gitlab';
@@ -27,11 +27,17 @@ export interface GitlabRouteDeps {
 }
 
 /**
- * Transport dedupe key (gitlab.md §1.4): `Idempotency-Key` (17.4+, = `webhook-id`, constant across
- * retries and "Resend"), else `X-Gitlab-Event-UUID` (14.8+; shared by hooks of one originating job, so
- * the body hash is added), else a hash of event header + raw body. Never `X-Gitlab-Webhook-UUID`.
+ * Transport dedupe key (gitlab.md §1.4). A signed request (GitLab 19.0+ signing token, Standard Webhooks)
+ * authenticates `webhook-id` with the body (HMAC over `{webhook-id}.{timestamp}.{body}`, gitlab.md §1.2),
+ * and `webhook-id` equals `Idempotency-Key`, so the key is `webhook-id` alone: the unsigned
+ * `Idempotency-Key` header must not choose the key of a signed request (else changing it makes a
+ * replay new). Unsigned (secret token only: nothing but the token is authenticated) the headers are
+ * hints, in GitLab's order: `Idempotency-Key` (17.4+, constant across retries and "Resend"), else
+ * `X-Gitlab-Event-UUID` (14.8+; shared by hooks of one originating job, so the body hash is added),
+ * else a hash of event header + raw body. Never `X-Gitlab-Webhook-UUID` (new per request).
  */
-export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw: Buffer): string {
+export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw: Buffer, o: { signed?: boolean } = {}): string {
+  if (o.signed) return `idem:${headers['webhook-id']}`;
   const idem = headers['idempotency-key'] ?? headers['webhook-id'];
   if (idem) return `idem:${idem}`;
   const hash = createHash('sha256').update(headers['x-gitlab-event'] ?? '').update('\n').update(raw).digest('hex').slice(0, 32);
@@ -65,7 +71,12 @@ export function gitlabSource(deps: { config: GitlabRouteDeps['config']; clock?: 
       if (typeof body.object_kind !== 'string' && typeof body.event_name !== 'string') {
         throw new BadRequestError('no object_kind in the body: use the default payload, not a custom webhook template');
       }
-      return { kind: deliveryKind(body, req.headers['x-gitlab-event']), dedupeKey: gitlabDedupeKey(req.headers, req.rawBody) };
+      const kind = deliveryKind(body, req.headers['x-gitlab-event']);
+      const problem = gitlabShapeProblem(kind, body);
+      if (problem) throw new BadRequestError(`not a GitLab ${kind} payload: ${problem}`);
+      // verify() checked the signature whenever a signing token is configured and the header is present.
+      const signed = Boolean(deps.config.signingToken) && req.headers['webhook-signature'] !== undefined;
+      return { kind, dedupeKey: gitlabDedupeKey(req.headers, req.rawBody, { signed }) };
     },
     parse: parseGitlabDelivery,
   };

@@ -12,6 +12,7 @@ import { sourceRoute } from '../../core/mount-source.ts';
 import { verdict, type WebhookSource } from '../../core/webhook-source.ts';
 import { mapSentryDelivery } from './map.ts';
 import type { SentryConfig } from './config.ts';
+import { sentryResourceOf, type SentryResource } from './shapes.ts';
 import { checkTimestamp, verifyLegacyToken, verifySentrySignature } from './verify.ts';
 
 export const SENTRY_SOURCE = 'sentry';
@@ -31,9 +32,11 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').
 
 /**
  * Dedupe key from the payload's own identity (sentry.md 1.8): Request-ID is new on every attempt, so it
- * cannot be used. resource + action + the object's id + its own timestamp where it has one.
+ * cannot be used. resource + action + the object's id + its own timestamp where it has one. Everything
+ * in it comes from the signed body: `resource` is the body's shape (shapes.ts), never the unsigned
+ * header, so a replay with another `Sentry-Hook-Resource` is still the same delivery.
  */
-export function sentryDedupeKey(resource: string, body: Json, raw: Buffer): string {
+export function sentryDedupeKey(resource: SentryResource | undefined, body: Json, raw: Buffer): string {
   const action = str(body.action);
   const data = obj(body.data);
   switch (resource) {
@@ -60,7 +63,8 @@ export function sentryDedupeKey(resource: string, body: Json, raw: Buffer): stri
       return `error:${action}:${str(ev.event_id)}:${str(ev.timestamp ?? ev.datetime)}`;
     }
     default:
-      return `${resource || 'unknown'}:${action}:${sha(raw)}`;
+      // A resource we do not know (newer Sentry): the signed bytes are its only identity.
+      return `unknown:${action}:${sha(raw)}`;
   }
 }
 
@@ -86,9 +90,10 @@ export function sentrySource(config: SentryConfig): WebhookSource {
     // Sentry sends some requests with an empty (signed) body: nothing to store (sentry.md 1.3).
     handshake: (req) => (req.rawBody.length === 0 ? { status: 200, body: { ok: true, empty: true } } : undefined),
     identify(req, body) {
-      const resource = req.headers['sentry-hook-resource'] ?? '';
-      if (typeof body.action !== 'string') throw new BadRequestError('missing "action"');
-      return { kind: `${resource || 'unknown'}.${body.action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody) };
+      const header = req.headers['sentry-hook-resource'] || undefined;
+      const { resource, action } = sentryResourceOf(body, header);
+      // The kind names an unknown resource by its header (stored, mapped to nothing); never the key.
+      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody) };
     },
     parse: (d) => mapSentryDelivery(d),
   };

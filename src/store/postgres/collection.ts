@@ -7,7 +7,9 @@
  * with `synchronous_commit=on` set on every pooled connection (docs/scale-out.md §2 "Durability").
  */
 import type pg from 'pg';
+import type { StorageHealth } from '../../core/storage-health.ts';
 import type { Collection, CollectionOptions } from '../types.ts';
+import { isPgStorageFailure } from './storage-failure.ts';
 
 /** Retries `fn` in a fresh transaction on serialization failures and deadlocks. */
 export async function withTransaction<R>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<R>): Promise<R> {
@@ -51,6 +53,8 @@ export class PostgresCollection<T> implements Collection<T> {
     private readonly pool: pg.Pool,
     readonly name: string,
     readonly options: CollectionOptions,
+    /** Where write outcomes are reported; a refused write becomes StorageUnavailableError (→ 503). */
+    private readonly health?: StorageHealth,
   ) {
     const max = options.maxItems;
     this.trimEvery = max === undefined ? Infinity : Math.max(1, Math.floor(max / 10));
@@ -62,21 +66,30 @@ export class PostgresCollection<T> implements Collection<T> {
     return r.rows[0]?.doc;
   }
 
+  /** A write, reported to the store's health (a refusal → StorageUnavailableError). */
+  private write<R>(fn: () => Promise<R>): Promise<R> {
+    return this.health ? this.health.guard(fn, isPgStorageFailure) : fn();
+  }
+
   async put(key: string, value: T): Promise<void> {
     // ON CONFLICT keeps seq/inserted_at, so a replaced document keeps its place (Map.set semantics).
-    await this.pool.query(
-      `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (collection, key) DO UPDATE SET doc = EXCLUDED.doc`,
-      [this.name, key, json(value)],
+    await this.write(() =>
+      this.pool.query(
+        `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (collection, key) DO UPDATE SET doc = EXCLUDED.doc`,
+        [this.name, key, json(value)],
+      ),
     );
     await this.retain();
   }
 
   async insertIfAbsent(key: string, value: T): Promise<boolean> {
-    const r = await this.pool.query(
-      `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
-      [this.name, key, json(value)],
+    const r = await this.write(() =>
+      this.pool.query(
+        `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+        [this.name, key, json(value)],
+      ),
     );
     const inserted = r.rowCount === 1;
     if (inserted) await this.retain();
@@ -90,7 +103,7 @@ export class PostgresCollection<T> implements Collection<T> {
    */
   async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     let created = false;
-    const result = await withTransaction(this.pool, async (c) => {
+    const result = await this.write(() => withTransaction(this.pool, async (c) => {
       for (;;) {
         const cur = await c.query<{ doc: T }>(
           'SELECT doc FROM documents WHERE collection = $1 AND key = $2 FOR UPDATE',
@@ -118,13 +131,13 @@ export class PostgresCollection<T> implements Collection<T> {
         }
         return next;
       }
-    });
+    }));
     if (created) await this.retain();
     return result;
   }
 
   async delete(key: string): Promise<boolean> {
-    const r = await this.pool.query('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+    const r = await this.write(() => this.pool.query('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.name, key]));
     return (r.rowCount ?? 0) > 0;
   }
 

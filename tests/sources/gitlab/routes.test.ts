@@ -105,6 +105,38 @@ describe('POST /webhooks/gitlab', () => {
     expect(gitlabDedupeKey({ 'x-gitlab-webhook-uuid': '1' }, body)).toBe(gitlabDedupeKey({ 'x-gitlab-webhook-uuid': '2' }, body));
   });
 
+  it('a signed request is keyed by its signed webhook-id: a replay with another Idempotency-Key is a duplicate', async () => {
+    const v = fixtureJson('signing-vectors.json').signing_token_self_computed;
+    const cfg = gitlabConfigSchema.parse({ url: 'https://gitlab.example.com', token: 't', signingToken: v.signing_token });
+    const h = harness({ gitlab: cfg });
+    const { gitlabWebhookRoute } = await import('../../../src/sources/gitlab/routes.ts');
+    const route = gitlabWebhookRoute({ config: cfg, deliveries: h.deliveries, log: h.services.log, clock: () => Number(v.webhook_timestamp) * 1000 + 5000 });
+    const headers = fixtureHeaders('pipeline-success.signed.headers.json');
+    const body = fixtureBytes('pipeline-success.json');
+    expect((await route.handle(rawRequest(body, headers))).body).toEqual({ ok: true, duplicate: false });
+    for (const idem of ['changed', undefined]) {
+      const again = await route.handle(rawRequest(body, { ...headers, 'idempotency-key': idem, 'x-gitlab-event-uuid': 'other' }));
+      expect(again.body).toEqual({ ok: true, duplicate: true });
+    }
+    const [d] = await h.deliveries.collection.list();
+    expect(d!.dedupeKey).toBe(`idem:${headers['webhook-id']}`);
+    expect(gitlabDedupeKey({ 'idempotency-key': 'hint', 'webhook-id': 'w' }, Buffer.from('{}'), { signed: true })).toBe('idem:w');
+  });
+
+  it.each([
+    ['{"object_kind":"pipeline"}', /not a GitLab pipeline payload: object_attributes/],
+    ['{"object_kind":"pipeline","object_attributes":{"id":1}}', /not a GitLab pipeline payload: object_attributes\.ref/],
+    ['{"object_kind":"merge_request","project":{"id":1}}', /not a GitLab merge_request payload: object_attributes/],
+    ['{"object_kind":"build"}', /not a GitLab build payload: build_id/],
+    ['{"object_kind":"push","ref":"refs/heads/main"}', /not a GitLab push payload: before/],
+  ])('a verified body of the wrong shape is 400 with the reason: %s', async (text, why) => {
+    const h = harness();
+    const err = await h.route.handle(rawRequest(Buffer.from(text), fixtureHeaders('pipeline-failed.headers.json'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as Error).message).toMatch(why);
+    expect(await h.deliveries.collection.count()).toBe(0);
+  });
+
   it('the secret is compared exactly (from the vectors)', async () => {
     const h = harness();
     expect(SECRET).toBe(fixtureJson('signing-vectors.json').secret_token.valid_value);

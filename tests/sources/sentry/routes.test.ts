@@ -79,6 +79,46 @@ describe('POST /webhooks/sentry', () => {
     expect([...deliveries.stored.values()][0]!.kind).toBe('seer.completed');
   });
 
+  it('the resource comes from the signed body: a replay with another Sentry-Hook-Resource is still a duplicate', async () => {
+    const { main, deliveries } = setup();
+    const i = vectors.fixture_wire_bodies.items.find((x) => x.resource === 'event_alert')!;
+    const t = Number(i.headers['Sentry-Hook-Timestamp']) * 1000;
+    await main.handle(wire(i));
+    for (const resource of ['issue', 'seer', '']) {
+      const again = await main.handle(rawRequest(i.body, { ...i.headers, 'Sentry-Hook-Resource': resource }, {}, t));
+      expect(again.body).toEqual({ ok: true, duplicate: true });
+    }
+    const { ['Sentry-Hook-Resource']: _r, ...noResource } = i.headers;
+    expect((await main.handle(rawRequest(i.body, noResource, {}, t))).body).toEqual({ ok: true, duplicate: true });
+    expect(deliveries.stored.size).toBe(1);
+    expect([...deliveries.stored.values()][0]!.kind).toBe('event_alert.triggered');
+  });
+
+  it('an unknown resource is keyed by its signed bytes, not by the header', async () => {
+    const { main, deliveries } = setup();
+    const body = '{"action":"completed","data":{"seer":{"run":2}}}';
+    await main.handle(rawRequest(body, { 'sentry-hook-resource': 'seer', 'sentry-hook-signature': sign(body) }));
+    const again = await main.handle(rawRequest(body, { 'sentry-hook-resource': 'size_analysis', 'sentry-hook-signature': sign(body) }));
+    expect(again.body).toEqual({ ok: true, duplicate: true });
+    expect(deliveries.stored.size).toBe(1);
+  });
+
+  it.each([
+    ['{"action":"triggered"}', 'event_alert', /missing "data"/],
+    ['{"data":{"event":{"event_id":"e1","issue_id":"1"}}}', 'event_alert', /missing "action"/],
+    ['{"action":"triggered","data":{"event":{"issue_id":"1"}}}', 'event_alert', /event_alert payload: data\.event\.event_id/],
+    ['{"action":"triggered","data":{}}', 'event_alert', /event_alert payload: data\.event/],
+    ['{"action":"critical","data":{"metric_alert":{"identifier":"3"}}}', 'metric_alert', /metric_alert payload: data\.metric_alert\.alert_rule/],
+    ['{"action":"created","data":{"issue":{"title":"x"}}}', 'issue', /issue payload: data\.issue\.id/],
+    ['{"action":"created","data":{"comment_id":5}}', 'comment', /comment payload: data\.issue_id/],
+  ])('a signed body of the wrong shape is 400 with the reason: %s', async (body, resource, why) => {
+    const { main, deliveries } = setup();
+    const err = await main.handle(rawRequest(body, { 'sentry-hook-resource': resource, 'sentry-hook-signature': sign(body) })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as Error).message).toMatch(why);
+    expect(deliveries.stored.size).toBe(0);
+  });
+
   it('signed but malformed JSON → 400; wrong content type → 415; empty body → 200 and nothing stored', async () => {
     const { main, deliveries } = setup();
     await expect(main.handle(rawRequest('{"action":', { 'sentry-hook-resource': 'issue', 'sentry-hook-signature': sign('{"action":') }))).rejects.toBeInstanceOf(BadRequestError);
