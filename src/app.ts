@@ -17,7 +17,7 @@ import { mountSource } from './core/mount-source.ts';
 import { ChatOutbox } from './core/outbox.ts';
 import { People } from './core/people.ts';
 import { CommandRegistry } from './core/registry.ts';
-import { COMMANDS, CONFIRMATIONS } from './core/services.ts';
+import { COMMANDS, CONFIRMATIONS, OUTBOX } from './core/services.ts';
 import { startTakeoverLoop } from './core/takeover.ts';
 import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
 import { features as allFeatures, registerAllMessages } from './features.ts';
@@ -61,8 +61,15 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const store = opts.store ?? (await createStore(config, process.cwd(), log));
   const coordination = createCoordination({ store, config, log, clock });
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
-  const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute });
-  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock, ...(ledger ? { ledger } : {}) });
+  const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute, clock });
+  const metrics = createMetrics({ outboxCounts: () => ledger.counts() });
+  const outbox = new ChatOutbox(log, {
+    budgetPerMinute: config.chat.budgetPerMinute,
+    clock,
+    ledger,
+    retry: { budgetMs: config.chat.retryBudgetHours * 3_600_000, baseMs: config.chat.retryBaseMs, maxMs: config.chat.retryMaxMs },
+    onOutcome: (platform, outcome) => metrics.outboxSends.inc({ platform, outcome }),
+  });
   const features = allFeatures(opts.consoleIO ? { consoleIO: opts.consoleIO } : {});
   registerAllMessages(features);
   // Every feature's commands are registered, on or off: /help lists them, and a command whose feature
@@ -72,12 +79,12 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const services = new ServiceRegistry();
   services.provide(COMMANDS, registry);
   services.provide(CONFIRMATIONS, confirmations);
+  services.provide(OUTBOX, outbox);
   const people = new People(config, PLATFORM_IDENTITIES);
   const dispatcher = new Dispatcher({
     config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
   });
   const bot = new Bot({ dispatcher, store, outbox, log, clock, ...(coordination.shared ? { takeoverAfterMs: 60_000 } : {}) });
-  const metrics = createMetrics();
   const deliveries = coordination.deliveries;
   let state: Opsbot['state'] = 'starting';
 
@@ -122,6 +129,8 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       // Adapters first: recovering tasks announces interrupted deploys in their chats.
       for (const a of adapters) await startAdapter(a);
+      // Sends queued before the last stop (or crash) are resumed once the adapters are up.
+      await outbox.start();
       // Timers start after every feature registered its handlers.
       await coordination.timers.start();
       await coordination.start();

@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { DeliveryPipeline } from '../core/deliveries.ts';
-import type { OutboxLedger } from '../core/outbox.ts';
+import type { OutboxLedger } from '../core/outbox-ledger.ts';
+import { StoreOutboxLedger, type StoredOutboxEntry } from '../core/outbox-store-ledger.ts';
 import { every } from '../core/periodic.ts';
 import { StoreTimers, type Timers } from '../core/timers.ts';
 import type { DeployQueue } from '../deploy/queue.ts';
@@ -33,8 +34,11 @@ export interface Coordination {
   readonly deliveries: DeliveryPipeline;
   /** Durable one-shot timers (escalation, periodic jobs): exactly once across replicas when shared. */
   readonly timers: Timers;
-  /** The per-chat outbox budget shared by replicas; undefined: the outbox keeps it in memory. */
-  outboxLedger(o: { budgetPerMinute: number }): OutboxLedger | undefined;
+  /**
+   * The durable outbox: embedded, the store's `outbox` collection (bulk tier: lowdb's journal);
+   * PostgreSQL, the `outbox` table every replica shares (budget, order and claims across replicas).
+   */
+  outboxLedger(o: { budgetPerMinute: number; clock: () => number }): OutboxLedger;
   /** The shared deploy queue; undefined: the deploy runner schedules in process. */
   deployQueue(o: { concurrency: number; log: Logger; reattachable(task: DeployTask): boolean }): DeployQueue | undefined;
   /**
@@ -54,7 +58,8 @@ export function createCoordination(o: { store: Store; config: Config; log: Logge
     shared: false,
     deliveries: new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention }),
     timers: new StoreTimers({ store, log: timerLog, clock: o.clock }),
-    outboxLedger: () => undefined,
+    outboxLedger: (b) =>
+      new StoreOutboxLedger({ budgetPerMinute: b.budgetPerMinute, clock: b.clock, collection: store.collection<StoredOutboxEntry>('outbox', { tier: 'bulk' }) }),
     deployQueue: () => undefined,
     hold: holdHere,
     async start() {},
@@ -79,7 +84,7 @@ function pgCoordination(store: PostgresStore, url: string | undefined, config: C
     shared: true,
     deliveries: new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention, leaseMs }),
     timers,
-    outboxLedger: (b) => new PgOutboxLedger(store.pool, b),
+    outboxLedger: (b) => new PgOutboxLedger(store.pool, { budgetPerMinute: b.budgetPerMinute }),
     deployQueue: (q) => new PgDeployQueue(store, q.log, { concurrency: q.concurrency, leaseMs, reattachable: q.reattachable }),
     async hold(key, h) {
       if (!url) return holdHere(key, h);
