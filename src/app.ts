@@ -22,7 +22,7 @@ import { startTakeoverLoop } from './core/takeover.ts';
 import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
 import { features as allFeatures, registerAllMessages } from './features.ts';
 import { PLATFORM_IDENTITIES } from './platforms.ts';
-import { createMetrics } from './server/metrics.ts';
+import { createMetrics, type Metrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
 import { createCoordination, type Held } from './store/coordination.ts';
 import { createStore } from './store/create-store.ts';
@@ -47,6 +47,8 @@ export interface Opsbot {
   services: ServiceLookup;
   deliveries: DeliveryPipeline;
   outbox: ChatOutbox;
+  /** The Prometheus registry /metrics serves. */
+  metrics: Metrics;
   routes: WebhookRoute[];
   /** Start long-lived work (recover deliveries/tasks, connect adapters) and listen. */
   start(listenOn?: { port: number; host: string }): Promise<Server | undefined>;
@@ -119,6 +121,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     services,
     deliveries,
     outbox,
+    metrics,
     routes,
     get state() {
       return state;
