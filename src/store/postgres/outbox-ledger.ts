@@ -47,6 +47,7 @@ type Db = pg.PoolClient;
 const MS = `* interval '1 millisecond'`;
 
 interface HeadRow {
+  stale: boolean;
   id: string;
   reply: boolean;
   version: number;
@@ -93,17 +94,22 @@ export class PgOutboxLedger implements OutboxLedger {
     if (++this.polls % (this.options.pruneEvery ?? 60) === 0) {
       await this.pool.query(`DELETE FROM chat_sends WHERE sent_at <= clock_timestamp() - $1 ${MS}`, [this.windowMs]);
     }
-    // Chats with a head that may be due (re-checked under the chat's lock).
+    // The poll is the safety net for orphaned work only (a replica that stopped or died; scale-out.md
+    // §0 flow 6): a lane some replica is working through right now is left to it, else the poll would
+    // take heads over from a sender mid-lane. Orphaned = lease expired, or due and untouched for staleMs.
+    const staleMs = this.pollMs * 5;
     const { rows } = await this.pool.query<{ chat: string }>(
       `SELECT DISTINCT chat FROM outbox
-       WHERE (state = 'pending' AND not_before <= clock_timestamp()) OR (state = 'sending' AND lease_until < clock_timestamp())`,
+       WHERE (state = 'pending' AND greatest(not_before, queued_at) <= clock_timestamp() - $1 ${MS}) OR (state = 'sending' AND lease_until < clock_timestamp())`,
+      [staleMs],
     );
     const claims: Claim[] = [];
-    for (const r of rows) claims.push(...(await this.claimChat(r.chat)).claims);
+    for (const r of rows) claims.push(...(await this.claimChat(r.chat, staleMs)).claims);
     return { claims };
   }
 
-  private claimChat(chat: ChatAddress): Promise<{ claims: Claim[]; retryInMs?: number }> {
+  /** `staleMs` (the poll): only heads idle that long, in a chat with no attempt for that long. */
+  private claimChat(chat: ChatAddress, staleMs?: number): Promise<{ claims: Claim[]; retryInMs?: number }> {
     return withTransaction(this.pool, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [OUTBOX_LOCK_NAMESPACE, chat]);
       await c.query(`DELETE FROM chat_sends WHERE chat = $1 AND sent_at <= clock_timestamp() - $2 ${MS}`, [chat, this.windowMs]);
@@ -112,16 +118,22 @@ export class PgOutboxLedger implements OutboxLedger {
                 (extract(epoch FROM clock_timestamp() - queued_at) * 1000)::float8 AS age_ms,
                 CASE WHEN not_before <= clock_timestamp() THEN 0
                      ELSE extract(epoch FROM not_before - clock_timestamp()) * 1000 END::float8 AS wait_ms,
-                (state = 'sending' AND lease_until >= clock_timestamp()) AS busy
+                (state = 'sending' AND lease_until >= clock_timestamp()) AS busy,
+                (state = 'sending' OR greatest(not_before, queued_at) <= clock_timestamp() - $2 ${MS}) AS stale
          FROM outbox WHERE chat = $1 AND state <> 'dead' ORDER BY lane, outbox.id`,
-        [chat],
+        [chat, staleMs ?? 0],
       );
+      if (staleMs !== undefined) {
+        const recent = await c.query(`SELECT 1 FROM chat_sends WHERE chat = $1 AND sent_at > clock_timestamp() - $2 ${MS} LIMIT 1`, [chat, staleMs]);
+        if (recent.rowCount) return { claims: [] };
+      }
       let sent = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM chat_sends WHERE chat = $1', [chat])).rows[0]!.n;
       const claims: Claim[] = [];
       let retryInMs: number | undefined;
       const later = (ms: number) => (retryInMs = Math.max(0, Math.min(retryInMs ?? Infinity, Math.ceil(ms))));
       for (const h of heads.rows) {
         if (h.busy) continue; // in flight elsewhere; settling it looks at the lane again
+        if (staleMs !== undefined && !h.stale) continue;
         if (h.wait_ms > 0) {
           later(h.wait_ms);
           continue;
