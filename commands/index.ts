@@ -8,6 +8,7 @@ import help from './help.ts';
 import whoami from './whoami.ts';
 import confirm from './confirm.ts';
 import cancelConfirmation from './cancel-confirmation.ts';
+import outbox from './outbox.ts';
 import sentry from './sentry.ts';
 import deploy from './deploy.ts';
 import rollback from './rollback.ts';
@@ -25,8 +26,8 @@ import gitlab from './gitlab.ts';
  */
 const list = (...specs: unknown[]): CommandSpec[] => specs as CommandSpec[];
 
-/** The core's own commands: help, who am I, and the confirmation verbs. */
-export const coreCommands = list(help, whoami, confirm, cancelConfirmation);
+/** The core's own commands: help, who am I, the confirmation verbs, and the outbox. */
+export const coreCommands = list(help, whoami, confirm, cancelConfirmation, outbox);
 export const deployCommands = list(deploy, rollback, status, tasks, task, cancel, releases, release);
 export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);

@@ -19,12 +19,12 @@ import { Redactor } from './core/redact.ts';
 import { secretsOf } from './config/secrets.ts';
 import { People } from './core/people.ts';
 import { CommandRegistry } from './core/registry.ts';
-import { COMMANDS, CONFIRMATIONS } from './core/services.ts';
+import { COMMANDS, CONFIRMATIONS, OUTBOX } from './core/services.ts';
 import { startTakeoverLoop } from './core/takeover.ts';
 import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
 import { features as allFeatures, registerAllMessages } from './features.ts';
 import { PLATFORM_IDENTITIES } from './platforms.ts';
-import { createMetrics } from './server/metrics.ts';
+import { createMetrics, type Metrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
 import type { Held } from './store/coordination.ts';
 import { createCoordination } from './store/create-coordination.ts';
@@ -52,6 +52,8 @@ export interface Opsbot {
   services: ServiceLookup;
   deliveries: DeliveryPipeline;
   outbox: ChatOutbox;
+  /** The Prometheus registry /metrics serves. */
+  metrics: Metrics;
   routes: WebhookRoute[];
   /** The redaction every text to a chat, a task log or an upstream error passes through. */
   redactor: Redactor;
@@ -68,11 +70,19 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const store = opts.store ?? (await createStore(config, process.cwd(), log));
   const coordination = createCoordination({ store, config, log, clock });
   const events = new EventBus((err, event) => log.error({ err, event: event.type }, 'event handler failed'));
-  const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute });
+  const ledger = coordination.outboxLedger({ budgetPerMinute: config.chat.budgetPerMinute, clock });
+  const metrics = createMetrics({ outboxCounts: () => ledger.counts() });
   // Secrets never reach a chat: every reply and card passes the same redaction the logs use (keyed on the
   // configured secret values themselves, not only on field names).
   const redactor = new Redactor(opts.secrets ?? secretsOf(config));
-  const outbox = new ChatOutbox(log, { budgetPerMinute: config.chat.budgetPerMinute, clock, redact: redactor.reply, ...(ledger ? { ledger } : {}) });
+  const outbox = new ChatOutbox(log, {
+    budgetPerMinute: config.chat.budgetPerMinute,
+    clock,
+    ledger,
+    redact: redactor.reply,
+    retry: { budgetMs: config.chat.retryBudgetHours * 3_600_000, baseMs: config.chat.retryBaseMs, maxMs: config.chat.retryMaxMs },
+    onOutcome: (platform, outcome) => metrics.outboxSends.inc({ platform, outcome }),
+  });
   const features = allFeatures(opts.consoleIO ? { consoleIO: opts.consoleIO } : {});
   registerAllMessages(features);
   // Every feature's commands are registered, on or off: /help lists them, and a command whose feature
@@ -82,6 +92,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const services = new ServiceRegistry();
   services.provide(COMMANDS, registry);
   services.provide(CONFIRMATIONS, confirmations);
+  services.provide(OUTBOX, outbox);
   const people = new People(config, PLATFORM_IDENTITIES);
   const dispatcher = new Dispatcher({
     config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
@@ -91,7 +102,6 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     isKnownSender: (sender) => people.personOf(sender) !== undefined,
     ...(coordination.shared ? { takeoverAfterMs: 60_000 } : {}),
   });
-  const metrics = createMetrics();
   const deliveries = coordination.deliveries;
   let state: Opsbot['state'] = 'starting';
 
@@ -131,6 +141,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     services,
     deliveries,
     outbox,
+    metrics,
     routes,
     redactor,
     get state() {
@@ -149,6 +160,8 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
       if (recovered > 0) log.info({ recovered }, 're-queued deliveries acknowledged before the last stop');
       // Adapters first: recovering tasks announces interrupted deploys in their chats.
       for (const a of adapters) await startAdapter(a);
+      // Sends queued before the last stop (or crash) are resumed once the adapters are up.
+      await outbox.start();
       // Timers start after every feature registered its handlers.
       await coordination.timers.start();
       await coordination.start();

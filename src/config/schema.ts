@@ -95,6 +95,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       console: z.union([z.boolean(), z.strictObject({ as: nonEmpty })]).default(false),
       budgetPerMinute: z.number().int().positive().default(20),
+      /** How long the outbox retries a transient send failure before the message is dead (core/outbox.ts). */
+      retryBudgetHours: z.number().positive().default(24),
+      /** First retry delay and the cap of the exponential backoff (jittered). */
+      retryBaseMs: z.number().int().positive().default(1000),
+      retryMaxMs: z.number().int().positive().default(300_000),
       dingtalk: sectionSchemas.dingtalk.optional(),
       wecom: sectionSchemas.wecom.optional(),
     })

@@ -85,3 +85,21 @@ export class StorageUnavailableError extends BotError {
     this.name = 'StorageUnavailableError';
   }
 }
+
+/**
+ * A chat send that failed, as the adapter that made it classifies it: `transient` ones (the platform is
+ * down, busy or throttling us) are retried by the outbox with backoff, the others are recorded and not
+ * retried (a bad template or a request the platform says is wrong will not get better by repeating it).
+ * `retryAfterMs`: the platform said when to come back (HTTP Retry-After, a throttling window).
+ */
+export class SendError extends BotError {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('E_UPSTREAM', message, undefined, options);
+    this.name = 'SendError';
+  }
+}

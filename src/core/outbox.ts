@@ -1,142 +1,70 @@
 /**
- * Outbound chat: routes a message to the adapter that owns the address prefix and keeps each chat within
- * its budget (DingTalk robots are limited to 20 messages a minute per group; chat-platforms.md §4).
- * Over budget, new messages wait in a per-chat queue; a queued card with the same cardKey is replaced by
- * the newer one (coalescing), so storms fold instead of piling up.
+ * Outbound chat, durable (issue "Delivery to people", item 1): every message and card update is
+ * written to the OutboxLedger before its first attempt, then routed to the adapter that owns the
+ * address prefix. Failures the adapter calls transient (platform down, 5xx, 429, throttling codes, a
+ * long connection not up yet; outbox-retry.ts) are retried with exponential backoff and jitter until
+ * the retry budget (chat.retryBudgetHours, default 24 h) is spent; then, or at once for a permanent
+ * failure, the entry is *dead*: kept, counted and listed by /outbox, which can queue it again.
  *
- * The bookkeeping (send window + waiting queue) sits behind `OutboxLedger`: `MemoryOutboxLedger` is the
- * single-process one (memory/lowdb stores), `PgOutboxLedger` (store/postgres/outbox-ledger.ts) shares the
- * window and the queue between replicas on one database (issue 9 §5, docs/scale-out.md §0 flow 5), so
- * two replicas never spend the same chat's 20 a minute twice.
+ * Order and budget live in the ledger (outbox-ledger.ts): one lane per chat (plus one for replies),
+ * only a lane's head is attempted, pushes spend the chat's budget (20 a minute by default: DingTalk
+ * robots are throttled for 10 minutes beyond 20/min, chat-platforms.md §4.2), replies to a person's
+ * message (`inReplyTo`) are not throttled. Card updates coalesce by cardKey in the ledger.
+ *
+ * Delivery is at least once: a crash after the platform accepted a message and before the ledger
+ * recorded it sends it again on restart (one entry at most per chat lane, the head in flight).
  */
 import type { Logger } from 'pino';
 import type { ChatAdapter } from './transport.ts';
 import { platformOf, type ChatAddress, type OutgoingMessage, type Reply } from './message.ts';
-import type { Outbox } from './services.ts';
+import type { Claim, OutboxLedger, OutboxRow, Settled, Settlement } from './outbox-ledger.ts';
+import { classifySendFailure, retryDelayMs, type BackoffOptions } from './outbox-retry.ts';
+import { StoreOutboxLedger } from './outbox-store-ledger.ts';
+import type { Outbox, OutboxAdmin } from './services.ts';
 
-/** The part of an OutgoingMessage that can wait (and be stored): never `inReplyTo`, replies are not held. */
-export type ParkedMessage = Omit<OutgoingMessage, 'inReplyTo'>;
+export type { OutboxLedger } from './outbox-ledger.ts';
+export { MemoryOutboxLedger, type Admission, type ParkedMessage } from './outbox-memory-ledger.ts';
 
-/** What `admit` decided. `retryInMs`: when a slot of this chat may be free again (the outbox re-checks then). */
-export type Admission = { send: true } | { send: false; retryInMs: number };
-
-/** Per-chat budget bookkeeping: the sliding send window and the over-budget queue with cardKey coalescing. */
-export interface OutboxLedger {
-  /**
-   * Atomically: reserve a send slot in `msg.to`'s window if the budget allows and nothing waits ahead
-   * (→ send now), else park the message, replacing a parked one of the same chat with the same cardKey.
-   */
-  admit(msg: ParkedMessage): Promise<Admission>;
-  /**
-   * Takes parked messages that are now within budget (reserving their slots), oldest first, each handed
-   * out exactly once. `chat` limits it to one chat; without it every chat is looked at (shared ledgers).
-   * `retryInMs` is set when `chat` still has parked messages.
-   */
-  takeDue(chat?: ChatAddress): Promise<{ messages: ParkedMessage[]; retryInMs?: number }>;
-  /**
-   * Set by ledgers shared with other processes: poll `takeDue()` this often, so messages parked by a
-   * replica that has since stopped still go out. Unset: the per-chat timers are enough.
-   */
-  readonly pollMs?: number;
-}
+/** What a settled attempt counts as in `opsbot_outbox_sends_total{outcome}`. */
+export type SendOutcome = 'sent' | 'retried' | 'failed' | 'dead';
 
 export interface OutboxOptions {
   budgetPerMinute: number;
   clock?: () => number;
   /** The budget window (default 60 000 ms; tests shorten it). */
   windowMs?: number;
-  /** Default: a MemoryOutboxLedger over budgetPerMinute/windowMs/clock. */
+  /** Default: a memory-only StoreOutboxLedger over budgetPerMinute/windowMs/clock. */
   ledger?: OutboxLedger;
   /**
-   * Applied to every reply before it is sent or parked (core/redact.ts `Redactor.reply`), so no path to a
-   * chat — reply, card update, queued card — can carry a secret. Default: none.
+   * Applied to every reply before it is stored or sent (core/redact.ts `Redactor.reply`), so no path to a
+   * chat — reply, card update, queued or retried send — can carry a secret, nor can the outbox table. Default: none.
    */
   redact?: (r: Reply) => Reply;
+  /** Retry policy: budget from first queueing (default 24 h), backoff base/cap (1 s / 5 min). */
+  retry?: Partial<BackoffOptions> & { budgetMs?: number; random?: () => number };
+  /** Called once per settled attempt (metrics). */
+  onOutcome?: (platform: string, outcome: SendOutcome) => void;
 }
 
-interface Lane {
-  sentAt: number[];
-  queue: ParkedMessage[];
-}
-
-/** The in-process ledger: exactly the behaviour of the original per-process outbox. */
-export class MemoryOutboxLedger implements OutboxLedger {
-  private readonly lanes = new Map<string, Lane>();
-  private readonly windowMs: number;
-
-  constructor(private readonly options: { budgetPerMinute: number; windowMs?: number; clock?: () => number }) {
-    this.windowMs = options.windowMs ?? 60_000;
-  }
-
-  async admit(msg: ParkedMessage): Promise<Admission> {
-    const lane = this.lane(msg.to);
-    this.prune(lane);
-    if (lane.queue.length === 0 && lane.sentAt.length < this.options.budgetPerMinute) {
-      lane.sentAt.push(this.now());
-      return { send: true };
-    }
-    const same = msg.cardKey ? lane.queue.findIndex((q) => q.cardKey === msg.cardKey) : -1;
-    if (same >= 0) lane.queue[same] = msg;
-    else lane.queue.push(msg);
-    return { send: false, retryInMs: this.retryIn(lane) };
-  }
-
-  async takeDue(chat?: ChatAddress): Promise<{ messages: ParkedMessage[]; retryInMs?: number }> {
-    const chats = chat === undefined ? [...this.lanes.keys()] : [chat];
-    const messages: ParkedMessage[] = [];
-    for (const c of chats) {
-      const lane = this.lanes.get(c);
-      if (!lane) continue;
-      this.prune(lane);
-      while (lane.queue.length > 0 && lane.sentAt.length < this.options.budgetPerMinute) {
-        lane.sentAt.push(this.now());
-        messages.push(lane.queue.shift()!);
-      }
-    }
-    const lane = chat === undefined ? undefined : this.lanes.get(chat);
-    return lane && lane.queue.length > 0 ? { messages, retryInMs: this.retryIn(lane) } : { messages };
-  }
-
-  /** Messages waiting for `chat` (tests, metrics). */
-  waiting(chat: ChatAddress): number {
-    return this.lanes.get(chat)?.queue.length ?? 0;
-  }
-
-  private retryIn(lane: Lane): number {
-    return (lane.sentAt[0] ?? this.now()) + this.windowMs - this.now();
-  }
-
-  private lane(to: string): Lane {
-    let l = this.lanes.get(to);
-    if (!l) this.lanes.set(to, (l = { sentAt: [], queue: [] }));
-    return l;
-  }
-
-  private prune(lane: Lane): void {
-    const cutoff = this.now() - this.windowMs;
-    while (lane.sentAt.length > 0 && lane.sentAt[0]! <= cutoff) lane.sentAt.shift();
-  }
-
-  private now(): number {
-    return (this.options.clock ?? Date.now)();
-  }
-}
-
-export class ChatOutbox implements Outbox {
+export class ChatOutbox implements Outbox, OutboxAdmin {
   private readonly adapters = new Map<string, ChatAdapter>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly ledger: OutboxLedger;
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  readonly ledger: OutboxLedger;
+  private readonly backoff: BackoffOptions;
+  private readonly budgetMs: number;
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = false;
-  /** Messages actually handed to adapters (for metrics and tests). */
+  /** Attempts handed to adapters (for metrics and tests). */
   sentCount = 0;
 
   constructor(
     private readonly log: Logger,
     private readonly options: OutboxOptions = { budgetPerMinute: 20 },
   ) {
-    this.ledger = options.ledger ?? new MemoryOutboxLedger(options);
+    this.ledger = options.ledger ?? new StoreOutboxLedger({ budgetPerMinute: options.budgetPerMinute, ...(options.windowMs ? { windowMs: options.windowMs } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    this.backoff = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 300_000 };
+    this.budgetMs = options.retry?.budgetMs ?? 24 * 3_600_000;
     if (this.ledger.pollMs !== undefined) {
       // unref: the poller must never keep the process alive on its own.
       this.poller = setInterval(() => void this.poll(), this.ledger.pollMs);
@@ -148,77 +76,137 @@ export class ChatOutbox implements Outbox {
     for (const p of adapter.addressPrefixes) this.adapters.set(p, adapter);
   }
 
+  /** Persists `msg`, then attempts what is due in its chat (resolves after that first attempt). */
   async send(original: OutgoingMessage): Promise<void> {
-    // Redact before the ledger: a parked message may be stored (PgOutboxLedger) and must be clean there too.
+    // Redact before the ledger: the stored row must be as clean as what reaches the chat.
     const msg = this.options.redact ? { ...original, reply: this.options.redact(original.reply) } : original;
-    // Direct replies to a message the user just typed are not throttled: they answer a human, one to one.
-    if (msg.inReplyTo) return this.deliver(msg);
-    let admission: Admission;
-    try {
-      admission = await this.ledger.admit(msg);
-    } catch (err) {
-      // Shared ledger unreachable (database down): better one message over budget than a lost one.
-      this.log.warn({ err, cardKey: msg.cardKey }, 'outbox ledger unavailable; sending without the budget check');
-      return this.deliver(msg);
+    const adapter = this.adapters.get(platformOf(msg.to));
+    if (!adapter) {
+      // Not stored: no adapter will appear for it later in this process (a config without that platform).
+      this.log.warn({ to: platformOf(msg.to) }, 'no chat adapter for this address; message dropped');
+      return;
     }
-    if (admission.send) return this.deliver(msg);
-    this.schedule(msg.to, admission.retryInMs);
+    try {
+      await this.ledger.enqueue(msg);
+    } catch (err) {
+      // The store is unreachable (database down): one attempt without a record beats a lost message.
+      this.log.warn({ err, cardKey: msg.cardKey }, 'outbox ledger unavailable; sending once without persisting');
+      this.sentCount++;
+      await adapter.send(msg).catch((e: unknown) => this.log.error({ err: e, platform: adapter.platform }, 'chat send failed (not persisted)'));
+      return;
+    }
+    await this.pump(msg.to);
+  }
+
+  /** Resumes what an earlier run left queued (app start, after the adapters are up). */
+  async start(): Promise<void> {
+    const queued = await this.ledger.recover();
+    if (queued > 0) this.log.info({ queued }, 'outbox: resuming queued sends');
+    await this.pump();
   }
 
   /** Stops the timers and the poller; nothing is queried after this returns (app.ts closes the store next). */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
   }
 
-  private async deliver(msg: OutgoingMessage): Promise<void> {
-    const adapter = this.adapters.get(platformOf(msg.to));
-    if (!adapter) {
-      this.log.warn({ to: platformOf(msg.to) }, 'no chat adapter for this address; message dropped');
-      return;
-    }
-    this.sentCount++;
-    try {
-      await adapter.send(msg);
-    } catch (err) {
-      this.log.error({ err, platform: adapter.platform, cardKey: msg.cardKey }, 'chat send failed');
-    }
+  list(o?: { limit?: number }): Promise<OutboxRow[]> {
+    return this.ledger.list(o);
   }
 
-  /** One timer per chat with parked messages, due when its oldest window slot frees. */
-  private schedule(to: string, retryInMs: number): void {
-    if (this.timers.has(to) || this.stopped) return;
-    const timer = setTimeout(() => void this.drain(to), Math.max(50, retryInMs));
-    timer.unref();
-    this.timers.set(to, timer);
+  /** Queues dead entries again (`/outbox retry`) and attempts them. */
+  async retryDead(chat?: ChatAddress): Promise<number> {
+    const n = await this.ledger.retryDead(chat);
+    if (n > 0) await this.pump(chat);
+    return n;
   }
 
-  private async drain(to: string): Promise<void> {
-    this.timers.delete(to);
+  /** Claims the due heads (of `chat`, or of every chat) and attempts them. */
+  private async pump(chat?: ChatAddress): Promise<void> {
     if (this.stopped) return;
+    let due: Awaited<ReturnType<OutboxLedger['claimDue']>>;
     try {
-      const { messages, retryInMs } = await this.ledger.takeDue(to);
-      for (const m of messages) void this.deliver(m);
-      if (retryInMs !== undefined) this.schedule(to, retryInMs);
+      due = await this.ledger.claimDue(chat);
     } catch (err) {
       if (this.stopped) return; // the store closes right after stop()
-      this.log.warn({ err }, 'outbox: taking parked messages failed; retrying');
-      this.schedule(to, 1000);
+      this.log.warn({ err }, 'outbox: claiming due sends failed; retrying');
+      this.schedule(chat ?? '*', 1000);
+      return;
     }
+    if (due.retryInMs !== undefined) this.schedule(chat ?? '*', due.retryInMs);
+    await Promise.all(due.claims.map((c) => this.attempt(c)));
   }
 
-  /** Shared ledgers: pick up due messages of any chat (parked here or by another replica). */
+  private async attempt(c: Claim): Promise<void> {
+    const platform = platformOf(c.msg.to);
+    const adapter = this.adapters.get(platform);
+    let how: Settlement;
+    if (!adapter) {
+      how = { kind: 'dead', reason: 'permanent', error: `no chat adapter for ${platform}` };
+    } else {
+      this.sentCount++;
+      try {
+        await adapter.send(c.msg);
+        how = { kind: 'sent' };
+      } catch (err) {
+        how = this.decide(err, c);
+      }
+    }
+    let settled: Settled;
+    try {
+      settled = await this.ledger.settle(c, how);
+    } catch (err) {
+      if (!this.stopped) this.log.warn({ err, chat: c.msg.to }, 'outbox: recording a send failed');
+      return;
+    }
+    this.report(platform, c, how, settled);
+    // The lane goes on: its next head, or this entry's newer card state.
+    await this.pump(c.msg.to);
+  }
+
+  private decide(err: unknown, c: Claim): Settlement {
+    const f = classifySendFailure(err);
+    if (!f.transient) return { kind: 'dead', reason: 'permanent', error: f.error };
+    const inMs = retryDelayMs(c.attempts + 1, this.backoff, f.retryAfterMs, this.options.retry?.random);
+    if (c.ageMs + inMs > this.budgetMs) return { kind: 'dead', reason: 'budget', error: f.error };
+    return { kind: 'retry', inMs, error: f.error };
+  }
+
+  private report(platform: string, c: Claim, how: Settlement, settled: Settled): void {
+    if (settled === 'gone') return;
+    const outcome: SendOutcome = how.kind === 'sent' ? 'sent' : how.kind === 'retry' ? 'retried' : how.reason === 'permanent' ? 'failed' : 'dead';
+    this.options.onOutcome?.(platform, outcome);
+    const ctx = { platform, chat: c.msg.to, cardKey: c.msg.cardKey, attempts: c.attempts + 1 };
+    if (how.kind === 'retry') this.log.warn({ ...ctx, error: how.error, retryInMs: how.inMs }, 'chat send failed; will retry');
+    else if (how.kind === 'dead') this.log.error({ ...ctx, error: how.error, reason: how.reason }, 'chat send failed; kept as dead (see /outbox)');
+  }
+
+  /** One timer per chat (or '*': every chat), re-armed only when the new due time is earlier. */
+  private schedule(key: string, inMs: number): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const at = now + Math.max(20, inMs);
+    const cur = this.timers.get(key);
+    if (cur && cur.at <= at) return;
+    if (cur) clearTimeout(cur.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      void this.pump(key === '*' ? undefined : key);
+    }, at - now);
+    timer.unref();
+    this.timers.set(key, { timer, at });
+  }
+
+  /** Shared ledgers: pick up due sends of any chat (queued here or by another replica). */
   private async poll(): Promise<void> {
     if (this.polling || this.stopped) return;
     this.polling = true;
     try {
-      const { messages } = await this.ledger.takeDue();
-      for (const m of messages) void this.deliver(m);
-    } catch (err) {
-      if (!this.stopped) this.log.warn({ err }, 'outbox: polling parked messages failed');
+      await this.pump();
     } finally {
       this.polling = false;
     }

@@ -12,10 +12,18 @@ import { serviceKey } from './feature.ts';
 import type { IncomingMessage, OutgoingMessage } from './message.ts';
 import type { Confirmations } from './confirm.ts';
 import type { Redactor } from './redact.ts';
+import type { OutboxRow } from './outbox-ledger.ts';
 
-/** Sends to chats by address, applying per-chat budgets. */
+/** Sends to chats by address, applying per-chat budgets; durable and retried (core/outbox.ts). */
 export interface Outbox {
   send(msg: OutgoingMessage): Promise<void>;
+}
+
+/** What /outbox sees of the outbox: queued and dead sends, and a way to queue the dead ones again. */
+export interface OutboxAdmin {
+  list(o?: { limit?: number }): Promise<OutboxRow[]>;
+  /** Dead sends of `chat` (every chat when undefined) are queued again; returns how many. */
+  retryDead(chat?: string): Promise<number>;
 }
 
 /**
@@ -49,4 +57,5 @@ export interface CommandCatalog {
 }
 
 export const COMMANDS = serviceKey<CommandCatalog>('commands');
+export const OUTBOX = serviceKey<OutboxAdmin>('outbox');
 export const CONFIRMATIONS = serviceKey<Pick<Confirmations, 'take' | 'cancel'>>('confirmations');

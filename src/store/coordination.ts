@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { DeliveryPipeline } from '../core/deliveries.ts';
-import type { OutboxLedger } from '../core/outbox.ts';
+import type { OutboxLedger } from '../core/outbox-ledger.ts';
 import type { Timers } from '../core/timers.ts';
 import type { DeployQueue } from '../deploy/queue.ts';
 import type { DeployTask } from '../deploy/tasks.ts';
@@ -25,8 +25,11 @@ export interface Coordination {
   readonly deliveries: DeliveryPipeline;
   /** Durable one-shot timers (escalation, periodic jobs): exactly once across replicas when shared. */
   readonly timers: Timers;
-  /** The per-chat outbox budget shared by replicas; undefined: the outbox keeps it in memory. */
-  outboxLedger(o: { budgetPerMinute: number }): OutboxLedger | undefined;
+  /**
+   * The durable outbox: embedded, the store's `outbox` collection (bulk tier: lowdb's journal);
+   * PostgreSQL, the `outbox` table every replica shares (budget, order and claims across replicas).
+   */
+  outboxLedger(o: { budgetPerMinute: number; clock: () => number }): OutboxLedger;
   /** The shared deploy queue; undefined: the deploy runner schedules in process. */
   deployQueue(o: { concurrency: number; log: Logger; reattachable(task: DeployTask): boolean }): DeployQueue | undefined;
   /**

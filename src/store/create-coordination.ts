@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { DeliveryPipeline } from '../core/deliveries.ts';
 import { every } from '../core/periodic.ts';
+import { StoreOutboxLedger, type StoredOutboxEntry } from '../core/outbox-store-ledger.ts';
 import { StoreTimers } from '../core/timers.ts';
 import type { Coordination, Held } from './coordination.ts';
 import { createLeaderElection } from './leader.ts';
@@ -21,7 +22,8 @@ export function createCoordination(o: { store: Store; config: Config; log: Logge
     shared: false,
     deliveries: new DeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention }),
     timers: new StoreTimers({ store, log: timerLog, clock: o.clock }),
-    outboxLedger: () => undefined,
+    outboxLedger: (b) =>
+      new StoreOutboxLedger({ budgetPerMinute: b.budgetPerMinute, clock: b.clock, collection: store.collection<StoredOutboxEntry>('outbox', { tier: 'bulk' }) }),
     deployQueue: () => undefined,
     hold: holdHere,
     async start() {},
@@ -46,7 +48,7 @@ function pgCoordination(store: PostgresStore, url: string | undefined, config: C
     shared: true,
     deliveries: new PgDeliveryPipeline(store, log, { retention: config.storage.deliveriesRetention, leaseMs }),
     timers,
-    outboxLedger: (b) => new PgOutboxLedger(store.pool, b),
+    outboxLedger: (b) => new PgOutboxLedger(store.pool, { budgetPerMinute: b.budgetPerMinute }),
     deployQueue: (q) => new PgDeployQueue(store, q.log, { concurrency: q.concurrency, leaseMs, reattachable: q.reattachable }),
     async hold(key, h) {
       if (!url) return holdHere(key, h);

@@ -43,6 +43,11 @@ export interface FakeDingtalkApi {
   sentTo(chat: string, kind?: SentDingtalk['kind']): SentDingtalk[];
   /** New interactive cards delivered into `chat`. */
   cardsTo(chat: string): SentDingtalk[];
+  /**
+   * Fault injection: while set, every request except the token fetch gets this answer and is NOT
+   * recorded (the platform did not take the message). `{ status: 503 }`, `{ status: 429, retryAfter: 2 }`.
+   */
+  fault: { status: number; body?: unknown; retryAfter?: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ export async function startFakeDingtalkApi(o: FakeDingtalkApiOptions = {}): Prom
   const requests: SentDingtalk[] = [];
   const trackChat = new Map<string, string>();
   let tokens = 0;
+  const api: { fault: FakeDingtalkApi['fault'] } = { fault: undefined };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -79,6 +85,13 @@ export async function startFakeDingtalkApi(o: FakeDingtalkApiOptions = {}): Prom
       }
       const url = new URL(req.url ?? '/', 'http://x');
       const method = req.method ?? '';
+      if (api.fault && url.pathname !== '/v1.0/oauth2/accessToken') {
+        res.statusCode = api.fault.status;
+        if (api.fault.retryAfter !== undefined) res.setHeader('retry-after', String(api.fault.retryAfter));
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(api.fault.body ?? { code: 'ServiceUnavailable', message: 'fake outage' }));
+        return;
+      }
       let answer: unknown = {};
       let rec: Omit<SentDingtalk, 'at' | 'method' | 'path' | 'body'> = { kind: 'other', chat: '' };
       if (url.pathname === '/v1.0/oauth2/accessToken') {
@@ -121,17 +134,17 @@ export async function startFakeDingtalkApi(o: FakeDingtalkApiOptions = {}): Prom
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sentTo = (chat: string, kind?: SentDingtalk['kind']) => requests.filter((r) => r.kind !== 'other' && r.chat === chat && (!kind || r.kind === kind));
-  return {
+  return Object.assign(api, {
     base,
     requests,
     sentTo,
-    cardsTo: (chat) => sentTo(chat, 'card'),
+    cardsTo: (chat: string) => sentTo(chat, 'card'),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
-  };
+  });
 }
 
 type Frame = { specVersion: string; type: string; headers: Record<string, string>; data: string };

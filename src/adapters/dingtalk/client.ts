@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { request } from 'undici';
-import { UpstreamError } from '../../core/errors.ts';
+import { SendError, UpstreamError } from '../../core/errors.ts';
 import type { DingtalkConfig } from './config.ts';
 
 /** Refresh this long before the token expires (the python SDK does the same). */
@@ -170,8 +170,9 @@ export class DingtalkClient {
     for (let attempt = 0; ; attempt++) {
       let status: number;
       let parsed: Json;
+      let res: Awaited<ReturnType<typeof request>>;
       try {
-        const res = await request(url, {
+        res = await request(url, {
           method,
           headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { 'x-acs-dingtalk-access-token': token } : {}) },
           body: JSON.stringify(body),
@@ -192,7 +193,8 @@ export class DingtalkClient {
         }
         throw new UpstreamError('dingtalk', 0, `${method} ${pathOnly}: ${(err as Error).message}`);
       }
-      const retryable = status >= 500 || status === 429;
+      // 429 is left to the outbox, which waits for Retry-After instead of our short backoff.
+      const retryable = status >= 500;
       if (retryable && attempt < this.retries) {
         this.opts.log.warn({ status, path: pathOnly, attempt }, 'dingtalk: retrying');
         await sleep(this.retryBaseMs * 2 ** attempt);
@@ -203,11 +205,36 @@ export class DingtalkClient {
       if (status >= 400 || (typeof errcode === 'number' && errcode !== 0)) {
         const code = String(parsed['code'] ?? errcode ?? '');
         const msg = String(parsed['message'] ?? parsed['errmsg'] ?? '');
+        const what = `dingtalk: ${method} ${pathOnly}: HTTP ${status}: ${code} ${msg}`.trim();
+        const throttled = throttleOf(status, code, res.headers['retry-after']);
+        if (throttled) throw new SendError(what, true, throttled.retryAfterMs);
         throw new UpstreamError('dingtalk', status, `${method} ${pathOnly}: ${code} ${msg}`.trim());
       }
       return parsed;
     }
   }
+}
+
+/**
+ * DingTalk's "slow down" answers, all transient (the outbox waits and tries again):
+ * - HTTP 429, with `Retry-After` when given;
+ * - v1.0 codes `Forbidden.AccessDenied.QpsLimitForApi` / `…QpsLimitForAppkeyAndApi` and other
+ *   `*QpsLimit*` / `*Throttling*` codes: the per-app per-second limit (20/40/60 QPS by edition,
+ *   chat-platforms.md §4.8 [3p]), free again within a second;
+ * - errcode 130101: a robot over 20 messages a minute, "限流10分钟" (§4.2 [3p mapping]) → 10 min;
+ * - errcode -1 "系统繁忙" (system busy) and 90018 (QPS over the per-API limit [3p]).
+ * The monthly quota (90020 / ApiCountLimitForOrg) is not transient on a 24 h budget: left permanent.
+ */
+function throttleOf(status: number, code: string, retryAfter: string | string[] | undefined): { retryAfterMs?: number } | undefined {
+  const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  const seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+  const after = seconds !== undefined ? { retryAfterMs: seconds * 1000 } : {};
+  if (code.includes('ApiCountLimit') || code === '90020') return undefined;
+  if (status === 429) return after;
+  if (/QpsLimit|Throttl|FlowControl/i.test(code)) return { retryAfterMs: seconds !== undefined ? seconds * 1000 : 1000 };
+  if (code === '130101') return { retryAfterMs: 600_000 };
+  if (code === '-1' || code === '90018') return after;
+  return undefined;
 }
 
 /** The URL without its query (sessionWebhook URLs carry a session token in the query). */

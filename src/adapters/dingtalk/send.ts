@@ -15,6 +15,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Locale } from '../../core/i18n.ts';
+import { classifySendFailure } from '../../core/outbox-retry.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Collection } from '../../store/types.ts';
 import type { Card } from '../../../cards/model.ts';
@@ -166,6 +167,9 @@ export class DingtalkSender {
       await this.sendCard(msg, card, m);
       return true;
     } catch (err) {
+      // DingTalk down or throttling us says nothing about cards: the outbox retries the card itself
+      // (a markdown fallback now would leave a second, stale message once it is back).
+      if (classifySendFailure(err).transient) throw err;
       // Our own size check failing says nothing about the API: only a rejection by DingTalk pauses cards.
       if (!(err instanceof DingtalkLimitError)) this.cardsPausedUntil = this.clock() + CARD_PAUSE_MS;
       this.o.log.warn(
@@ -238,6 +242,8 @@ export class DingtalkSender {
         await this.remember(mapKey, { ...existing, hash });
         return;
       } catch (err) {
+        // Transient: retry the update later (a new card now would duplicate it once DingTalk is back).
+        if (classifySendFailure(err).transient) throw err;
         this.o.log.warn({ err: (err as Error).message, outTrackId: existing.outTrackId }, 'dingtalk: card update failed; sending a new card');
       }
     }

@@ -4,11 +4,25 @@
  */
 import { request } from 'undici';
 import type { Logger } from 'pino';
-import { UpstreamError } from '../../core/errors.ts';
+import { SendError, UpstreamError } from '../../core/errors.ts';
 import type { TemplateCardJson } from './render-card.ts';
 
 /** Token errors that mean "get a new token and try again once" (§7.2). */
 const TOKEN_ERRORS = new Set([40014, 42001]);
+/**
+ * errcodes that mean "try again later" (chat-platforms.md §7.2): -1 系统繁忙 (system busy) and 45009
+ * (API call frequency over the limit; per member 30/min and 1000/hour for message/send). Thrown as a
+ * transient SendError so the outbox retries with backoff; 45009 waits at least a minute.
+ */
+const BUSY_ERRORS: Record<number, number> = { [-1]: 1000, 45009: 60_000 };
+
+/** A WeCom error answer: transient for the busy codes, else an UpstreamError (not retried). */
+function wecomError(what: string, errcode: number | undefined, errmsg: string | undefined): Error {
+  const text = `${what}: errcode ${errcode}: ${errmsg ?? ''}`;
+  const wait = errcode === undefined ? undefined : BUSY_ERRORS[errcode];
+  return wait !== undefined ? new SendError(`wecom: ${text}`, true, wait) : new UpstreamError('wecom', 200, text);
+}
+
 /** Refresh this long before the announced expiry. */
 const EARLY_REFRESH_MS = 5 * 60_000;
 
@@ -58,7 +72,11 @@ export class WecomClient {
       bodyTimeout: this.o.timeoutMs ?? 10_000,
     });
     const text = await res.body.text();
-    if (res.statusCode >= 400) throw new UpstreamError('wecom', res.statusCode, `${what}: HTTP error`);
+    if (res.statusCode >= 400) {
+      const ra = res.headers['retry-after'];
+      const seconds = typeof ra === 'string' && /^\d+$/.test(ra.trim()) ? Number(ra) : undefined;
+      throw new UpstreamError('wecom', res.statusCode, `${what}: HTTP error`, seconds);
+    }
     try {
       return JSON.parse(text) as WecomResponse;
     } catch {
@@ -73,7 +91,7 @@ export class WecomClient {
     this.inflight = (async () => {
       const r = await this.call('GET', this.url('cgi-bin/gettoken', { corpid: this.o.corpId, corpsecret: this.o.secret }), undefined, 'gettoken');
       if (r.errcode !== 0 || typeof r.access_token !== 'string') {
-        throw new UpstreamError('wecom', 200, `gettoken: errcode ${r.errcode}: ${r.errmsg ?? ''}`);
+        throw wecomError('gettoken', r.errcode, r.errmsg);
       }
       const ttl = typeof r.expires_in === 'number' ? r.expires_in * 1000 : 7_200_000;
       this.token = { value: r.access_token, expiresAt: this.clock() + Math.max(ttl - EARLY_REFRESH_MS, ttl / 2) };
@@ -97,7 +115,7 @@ export class WecomClient {
         token = await this.accessToken(true);
         continue;
       }
-      throw new UpstreamError('wecom', 200, `${path}: errcode ${r.errcode}: ${r.errmsg ?? ''}`);
+      throw wecomError(path, r.errcode, r.errmsg);
     }
   }
 
@@ -123,7 +141,7 @@ export class WecomClient {
   /** Group-robot webhook push (§7.2): text or markdown, no token needed (the key is the secret). */
   async webhookSend(key: string, msg: { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } } | { msgtype: 'markdown'; markdown: { content: string } }): Promise<void> {
     const r = await this.call('POST', this.url('cgi-bin/webhook/send', { key }), msg, 'webhook/send');
-    if (r.errcode !== 0) throw new UpstreamError('wecom', 200, `webhook/send: errcode ${r.errcode}: ${r.errmsg ?? ''}`);
+    if (r.errcode !== 0) throw wecomError('webhook/send', r.errcode, r.errmsg);
   }
 
   /** AI-bot `response_url` (once, 1 h; markdown, or template_card in single chat only, §7.3). */
@@ -132,6 +150,6 @@ export class WecomClient {
     const given = new URL(responseUrl);
     const url = this.url(given.pathname.replace(/^\//, ''), Object.fromEntries(given.searchParams));
     const r = await this.call('POST', url, body, 'aibot/response');
-    if (r.errcode !== undefined && r.errcode !== 0) throw new UpstreamError('wecom', 200, `aibot/response: errcode ${r.errcode}: ${r.errmsg ?? ''}`);
+    if (r.errcode !== undefined && r.errcode !== 0) throw wecomError('aibot/response', r.errcode, r.errmsg);
   }
 }

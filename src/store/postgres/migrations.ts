@@ -107,6 +107,34 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_pending_chat ON outbox (chat, id) WHERE state = 'pending';
     `,
   },
+  {
+    // The durable outbox (issue "Delivery to people" 1; postgres/outbox-ledger.ts): every message is a
+    // row from before its first attempt until sent; 'sending' rows carry a lease (a replica that dies
+    // mid-attempt loses it), 'dead' ones are kept for /outbox. lane = chat, or 'reply:'||chat for replies.
+    // Coalescing now covers the row in flight too (its version tells the sender to send again).
+    id: '0004-durable-outbox',
+    sql: `
+      ALTER TABLE outbox DROP CONSTRAINT outbox_state_check;
+      ALTER TABLE outbox ADD CONSTRAINT outbox_state_check CHECK (state IN ('pending', 'sending', 'dead'));
+      ALTER TABLE outbox
+        ADD COLUMN lane        text,
+        ADD COLUMN platform    text NOT NULL DEFAULT '',
+        ADD COLUMN reply       boolean NOT NULL DEFAULT false,
+        ADD COLUMN version     int NOT NULL DEFAULT 1,
+        ADD COLUMN attempts    int NOT NULL DEFAULT 0,
+        ADD COLUMN not_before  timestamptz NOT NULL DEFAULT '-infinity',
+        ADD COLUMN lease_until timestamptz,
+        ADD COLUMN last_error  text,
+        ADD COLUMN dead_reason text;
+      UPDATE outbox SET lane = chat, platform = split_part(chat, ':', 1);
+      ALTER TABLE outbox ALTER COLUMN lane SET NOT NULL;
+      DROP INDEX outbox_pending_coalesce;
+      DROP INDEX outbox_pending_chat;
+      CREATE UNIQUE INDEX outbox_live_coalesce ON outbox (chat, coalesce_key) WHERE state <> 'dead' AND NOT reply;
+      CREATE INDEX outbox_live_lane ON outbox (lane, id) WHERE state <> 'dead';
+      CREATE INDEX outbox_leases ON outbox (lease_until) WHERE state = 'sending';
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */
