@@ -2,10 +2,12 @@
 import { Gauge } from 'prom-client';
 import { defineFeature } from '../../core/feature.ts';
 import { createDingtalkAdapter } from './index.ts';
+import { dingtalkMessages } from './render-card.ts';
 import { ROBOT_PREFIX } from './send.ts';
 
 export const dingtalkFeature = defineFeature({
   name: 'dingtalk',
+  messages: dingtalkMessages,
   enabled: (config) => config.chat.dingtalk !== undefined,
   setup({ config, onMessage, log, store, metrics }) {
     const dt = config.chat.dingtalk!;

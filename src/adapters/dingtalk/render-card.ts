@@ -10,15 +10,16 @@
  * oversized alert still arrives; the commands to type and the @mentions are kept whole.
  */
 import { BotError } from '../../core/errors.ts';
-import { t, registerMessages, type Locale } from '../../core/i18n.ts';
+import { t, type Catalog, type Locale } from '../../core/i18n.ts';
 import { cardToMarkdown, cardToText, type Button, type Card } from '../../../cards/model.ts';
 import { fitHeadTail, splitCardMarkdown, truncateBytes, truncationMarker } from '../truncate.ts';
 import { encodeCommandId } from './actions.ts';
 
-registerMessages({
+/** The adapter's strings, declared by its feature (feature.ts `messages`) like every catalog. */
+export const dingtalkMessages: Catalog = {
   'zh-CN': { 'dingtalk.card.typeHint': '按钮不可用时，请 @机器人 并发送上面反引号中的命令。' },
   en: { 'dingtalk.card.typeHint': 'If the buttons do not work, @mention the bot with a command shown above.' },
-});
+};
 
 /** The public AI-card template the official python SDK uses (§4.8, AIMarkdownCardInstance). */
 export const PUBLIC_AI_CARD_TEMPLATE = '382e4302-551d-4880-bf29-a30acfab2e71.schema';
