@@ -1,6 +1,9 @@
-/** A run this replica follows: its timeout, whether it was let go, and when it ended. */
+/** A run this replica follows: its timeout, whether it was let go, and when it ended; and what its engine sees. */
 import type { Logger } from 'pino';
-import type { EngineResult, EngineRun } from './engines/types.ts';
+import type { EngineContext, EngineResult, EngineRun } from './engines/types.ts';
+import type { DeployModel } from './model.ts';
+import type { ProgressThrottle } from './progress.ts';
+import type { DeployTask, TaskRepo } from './tasks.ts';
 
 export interface Active {
   run: EngineRun;
@@ -39,4 +42,29 @@ export function followRun(o: {
     // replicas) or the next start's recover() announces it. Never an unhandled rejection.
     .catch((err: unknown) => o.log.error({ err, taskId: o.taskId }, 'deploy: recording the outcome failed'));
   return a;
+}
+
+/**
+ * What an engine sees of its task: the product and environment config (throws when they left the config
+ * since the task was queued), a log sink that also nudges the progress card, and where to keep its handle.
+ */
+export function engineContext(
+  task: DeployTask,
+  d: { model: DeployModel; repo: TaskRepo; progress: ProgressThrottle; appendLog(id: string, lines: string[]): void },
+): EngineContext {
+  return {
+    task,
+    product: d.model.product(task.product),
+    environment: d.model.environment(task.product, task.env),
+    hooks: {
+      log: (lines) => {
+        d.appendLog(task.id, lines);
+        d.progress.touch(task.id);
+      },
+      setRef: async (ref) => {
+        await d.repo.patch(task.id, (cur) => ({ engineRef: { ...cur.engineRef, ...ref } }));
+        if (ref.webUrl) d.progress.touch(task.id);
+      },
+    },
+  };
 }

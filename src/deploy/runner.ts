@@ -16,7 +16,7 @@ import { sweepAbandoned } from './queue-sweep.ts';
 import type { ReleaseRegistry } from './releases.ts';
 import { TaskOutcomes } from './outcome.ts';
 import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo } from './tasks.ts';
-import { followRun, type Active } from './active-run.ts';
+import { engineContext, followRun, type Active } from './active-run.ts';
 
 export interface RunnerDeps {
   repo: TaskRepo;
@@ -113,21 +113,7 @@ export class TaskRunner {
   }
 
   private context(task: DeployTask): EngineContext {
-    return {
-      task,
-      product: this.d.model.product(task.product),
-      environment: this.d.model.environment(task.product, task.env),
-      hooks: {
-        log: (lines) => {
-          this.appendLog(task.id, lines);
-          this.d.progress.touch(task.id);
-        },
-        setRef: async (ref) => {
-          await this.d.repo.patch(task.id, (cur) => ({ engineRef: { ...cur.engineRef, ...ref } }));
-          if (ref.webUrl) this.d.progress.touch(task.id);
-        },
-      },
-    };
+    return engineContext(task, { model: this.d.model, repo: this.d.repo, progress: this.d.progress, appendLog: (id, lines) => void this.appendLog(id, lines) });
   }
 
   private timeoutMs(task: DeployTask): number {
