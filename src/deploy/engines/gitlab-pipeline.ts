@@ -10,7 +10,7 @@ import { GITLAB } from '../../sources/gitlab/service.ts';
 import type { GitlabEngineConfig } from '../config.ts';
 import { componentEnvName } from '../model.ts';
 import type { EngineRef } from '../tasks.ts';
-import { defineEngine, deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+import { defineEngine, deployVariables, triggeredRun, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
 
 /** A pipeline as src/integrations/gitlab-api.ts returns it. */
 export interface GitlabPipeline {
@@ -153,10 +153,7 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
       if (!api || !project) {
         return { done: Promise.resolve({ outcome: 'failed', reason: api ? 'no gitlab project configured' : 'gitlab not configured' }), cancel() {} };
       }
-      let cancelled = false;
-      let detached = false;
-      let run: EngineRun | undefined;
-      const done = (async (): Promise<EngineResult> => {
+      return triggeredRun(async () => {
         const variables = { ...(cfg.variables ?? {}), ...deployVariables(ctx.task, componentEnvName) };
         let p: GitlabPipeline;
         try {
@@ -166,22 +163,8 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
         }
         await ctx.hooks.setRef({ pipelineId: p.id, project, webUrl: p.webUrl });
         ctx.hooks.log([stamp(`pipeline #${p.id} created on ${project} @ ${cfg.ref}: ${p.webUrl}`)]);
-        run = follow(ctx, { pipelineId: p.id, project }, api);
-        if (cancelled) run.cancel();
-        if (detached) run.detach?.();
-        return run.done;
-      })();
-      return {
-        done,
-        cancel() {
-          cancelled = true;
-          run?.cancel();
-        },
-        detach() {
-          detached = true;
-          run?.detach?.();
-        },
-      };
+        return follow(ctx, { pipelineId: p.id, project }, api);
+      });
     },
     resume(ctx) {
       const ref = ctx.task.engineRef;

@@ -9,7 +9,7 @@ import { patternRedactor } from '../../core/redact.ts';
 import { componentEnvName } from '../model.ts';
 import { mapBuildResult, renderTemplate, templateProblems } from './jenkins-templates.ts';
 import { createJenkinsApi, JenkinsHttpError, type JenkinsApi } from './jenkins-api.ts';
-import { defineEngine, deployVariables, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
+import { defineEngine, deployVariables, triggeredRun, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
 
 const RESULTS = ['SUCCESS', 'UNSTABLE'] as const;
 
@@ -225,10 +225,7 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
       if (!cfg) return { done: Promise.resolve({ outcome: 'failed', reason: 'the environment is no longer a jenkins one' }), cancel() {} };
       const api = client(cfg);
       const clean = patternRedactor.with([cfg.token]).text;
-      let cancelled = false;
-      let detached = false;
-      let run: EngineRun | undefined;
-      const done = (async (): Promise<EngineResult> => {
+      return triggeredRun(async () => {
         const rendered = Object.fromEntries(Object.entries(cfg.parameters ?? {}).map(([k, v]) => [k, renderTemplate(v, ctx.task)]));
         // The OPSBOT_* variables win over a template of the same name (a job must be able to trust them).
         const parameters = { ...rendered, ...deployVariables(ctx.task, componentEnvName) };
@@ -240,22 +237,8 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
         }
         await ctx.hooks.setRef({ external: { id: `queue:${q.queueId}` }, webUrl: api.jobUrl(cfg.job) });
         ctx.hooks.log([stamp(`${cfg.job}: queued as item ${q.queueId}${q.merged ? ' (Jenkins merged it into an identical request already queued)' : ''}`)]);
-        run = follow(ctx, cfg, api, { kind: 'queued', queueId: q.queueId }, 0);
-        if (cancelled) run.cancel();
-        if (detached) run.detach?.();
-        return run.done;
-      })();
-      return {
-        done,
-        cancel() {
-          cancelled = true;
-          run?.cancel();
-        },
-        detach() {
-          detached = true;
-          run?.detach?.();
-        },
-      };
+        return follow(ctx, cfg, api, { kind: 'queued', queueId: q.queueId }, 0);
+      });
     },
     resume(ctx) {
       const cfg = configOf(ctx);

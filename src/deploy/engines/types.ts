@@ -35,6 +35,36 @@ export interface Engine {
   resume?(ctx: EngineContext): EngineRun | undefined;
 }
 
+/**
+ * A run that exists only once an asynchronous trigger has answered (a pipeline created, a build queued):
+ * a cancel or detach asked meanwhile is applied as soon as the follower exists. `trigger` resolves to the
+ * follower, or to the result when triggering itself failed.
+ */
+export function triggeredRun(trigger: () => Promise<EngineRun | EngineResult>): EngineRun {
+  let cancelled = false;
+  let detached = false;
+  let run: EngineRun | undefined;
+  const done = (async (): Promise<EngineResult> => {
+    const r = await trigger();
+    if (!('done' in r)) return r;
+    run = r;
+    if (cancelled) run.cancel();
+    if (detached) run.detach?.();
+    return run.done;
+  })();
+  return {
+    done,
+    cancel() {
+      cancelled = true;
+      run?.cancel();
+    },
+    detach() {
+      detached = true;
+      run?.detach?.();
+    },
+  };
+}
+
 /** The OPSBOT_* variables every engine passes (issue 4 §4). */
 export function deployVariables(task: DeployTask, envName: (component: string) => string): Record<string, string> {
   const vars: Record<string, string> = {
