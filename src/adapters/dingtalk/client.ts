@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { request } from 'undici';
 import { SendError, UpstreamError } from '../../core/errors.ts';
 import type { DingtalkConfig } from './config.ts';
+import { QuotaUsedUpError, type DingtalkQuota } from './quota.ts';
 
 /** Refresh this long before the token expires (the python SDK does the same). */
 export const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -28,6 +29,8 @@ export interface DingtalkClientOptions {
   /** Retries for 5xx/429 answers, with `retryBaseMs * 2^n` backoff. */
   retries?: number;
   retryBaseMs?: number;
+  /** Counts metered calls per month and refuses them once the month's budget is spent (quota.ts). */
+  quota?: DingtalkQuota;
 }
 
 type Json = Record<string, unknown>;
@@ -150,18 +153,32 @@ export class DingtalkClient {
     });
   }
 
+  /** A metered call (§4.8 monthly quota): refused once the month's budget is spent, counted otherwise. */
   private async openApi(method: 'POST' | 'PUT', path: string, body: Json): Promise<Json> {
+    const quota = this.opts.quota;
+    await quota?.ready();
+    if (quota && !quota.allowsMetered()) throw new QuotaUsedUpError(`${method} ${path} not sent (chat.dingtalk.monthlyQuota)`);
     const token = await this.accessToken();
-    this.stats.openApiCalls++;
     try {
-      return await this.call(method, `${this.opts.config.apiBase}${path}`, body, token);
+      this.metered();
+      try {
+        return await this.call(method, `${this.opts.config.apiBase}${path}`, body, token);
+      } catch (err) {
+        // A revoked/expired token (401): drop the cache and try once more with a fresh one.
+        if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
+        if (this.token?.value === token) this.token = undefined;
+        this.metered();
+        return await this.call(method, `${this.opts.config.apiBase}${path}`, body, await this.accessToken());
+      }
     } catch (err) {
-      // A revoked/expired token (401): drop the cache and try once more with a fresh one.
-      if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
-      if (this.token?.value === token) this.token = undefined;
-      this.stats.openApiCalls++;
-      return this.call(method, `${this.opts.config.apiBase}${path}`, body, await this.accessToken());
+      if (err instanceof QuotaUsedUpError) quota?.markExhausted();
+      throw err;
     }
+  }
+
+  private metered(): void {
+    this.stats.openApiCalls++;
+    this.opts.quota?.count();
   }
 
   /** One JSON call with retries on 5xx/429; the body is always consumed. */
@@ -206,6 +223,7 @@ export class DingtalkClient {
         const code = String(parsed['code'] ?? errcode ?? '');
         const msg = String(parsed['message'] ?? parsed['errmsg'] ?? '');
         const what = `dingtalk: ${method} ${pathOnly}: HTTP ${status}: ${code} ${msg}`.trim();
+        if (code === '90020' || code.includes('ApiCountLimit')) throw new QuotaUsedUpError(what);
         const throttled = throttleOf(status, code, res.headers['retry-after']);
         if (throttled) throw new SendError(what, true, throttled.retryAfterMs);
         throw new UpstreamError('dingtalk', status, `${method} ${pathOnly}: ${code} ${msg}`.trim());

@@ -43,6 +43,12 @@ export const dingtalkConfigSchema = z
     gatewayUrl: z.url().default('https://api.dingtalk.com/v1.0/gateway/connections/open'),
     /** Our own imported card template id; '' = the public AI-card template (chat-platforms.md §4.8). */
     cardTemplateId: z.string().default(''),
+    /**
+     * Metered OpenAPI calls a month (chat-platforms.md §4.8: base edition 10 000, then errcode 90020);
+     * 0 = unlimited (still counted). Warnings at 80 %/95 %, card refreshes throttled below 20 % left,
+     * metered sends refused at 0 (quota.ts).
+     */
+    monthlyQuota: z.number().int().min(0).default(10_000),
     /** Custom group robots by name, addressed as `dingtalk-robot:<name>`. */
     robots: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a robot name is letters, digits, _ . -' }), dingtalkRobotSchema).default({}),
   })

@@ -16,6 +16,7 @@ import { dingtalkWebhookRoute } from './http.ts';
 import { cardClickToMessage, parseCardCallback, parseRobotMessage } from './parse.ts';
 import { RecentIds } from './recent.ts';
 import { SignLedger } from './replay.ts';
+import { DingtalkQuota, QUOTA_COLLECTION, type QuotaRecord, type QuotaSnapshot } from './quota.ts';
 import { DingtalkSender, type CardRecord } from './send.ts';
 import { StreamSupervisor, type StreamStats, type StreamTimings } from './stream.ts';
 
@@ -43,6 +44,12 @@ export interface DingtalkAdapterDeps {
   people?: Record<string, Person>;
   /** Custom-robot actionCards: a URL that runs a command (from server.publicUrl); unset: typed commands. */
   commandUrl?: (command: string) => string;
+  /** The 80 %/95 % monthly-quota warnings, for `chat.adminChat` (feature.ts sends them through the outbox). */
+  onQuotaWarning?: (text: string) => void;
+  /** Each metered OpenAPI call (feature.ts: `opsbot_platform_calls_total{platform="dingtalk"}`). */
+  onApiCall?: () => void;
+  /** Tests: how often the month's call count is written (default 5 s). */
+  quotaFlushMs?: number;
   /** Tests: the custom robots' window (default 20 a minute, §4.2) and throttle hold. */
   robotTimings?: { windowMs?: number; perMinute?: number; throttleMs?: number };
 }
@@ -50,13 +57,32 @@ export interface DingtalkAdapterDeps {
 /** The DingTalk adapter plus counters for /metrics. */
 export interface DingtalkAdapter extends ChatAdapter {
   /** OpenAPI usage (cards count against the monthly quota) and stream health. */
-  stats(): { api: DingtalkApiStats; stream?: StreamStats; streamConnected: boolean; robots: RobotStats; mentionsUnnotified: number };
+  stats(): {
+    api: DingtalkApiStats;
+    stream?: StreamStats;
+    streamConnected: boolean;
+    robots: RobotStats;
+    mentionsUnnotified: number;
+    cardRefreshesThrottled: number;
+    quotaRobotFallbacks: number;
+    quota: QuotaSnapshot;
+  };
 }
 
 export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapter {
   const { config, log } = deps;
   const clock = deps.clock ?? Date.now;
-  const client = new DingtalkClient({ config, log, clock, ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}) });
+  // Metered OpenAPI calls per month (§4.8), persisted per `YYYY-MM` (Asia/Shanghai).
+  const quota = new DingtalkQuota({
+    monthlyQuota: config.monthlyQuota,
+    log,
+    clock,
+    ...(deps.store ? { collection: deps.store.collection<QuotaRecord>(QUOTA_COLLECTION, { tier: 'hot' }) } : {}),
+    ...(deps.quotaFlushMs !== undefined ? { flushMs: deps.quotaFlushMs } : {}),
+    ...(deps.onQuotaWarning ? { onWarning: deps.onQuotaWarning } : {}),
+    ...(deps.onApiCall ? { onCall: deps.onApiCall } : {}),
+  });
+  const client = new DingtalkClient({ config, log, clock, quota, ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}) });
   const app = hasDingtalkApp(config);
   const robots = new DingtalkRobots({ robots: config.robots, oapiBase: config.oapiBase, log, clock, ...(deps.robotTimings ?? {}) });
   const cards = deps.store?.collection<CardRecord>('dingtalk-cards', { tier: 'bulk', maxItems: 5000 });
@@ -68,6 +94,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     interactiveCards: config.mode === 'stream',
     appEnabled: app,
     robots,
+    quota,
     ...(deps.people ? { people: deps.people } : {}),
     ...(deps.commandUrl ? { commandUrl: deps.commandUrl } : {}),
     ...(deps.locale ? { locale: deps.locale } : {}),
@@ -125,10 +152,13 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
     holdsConnection: app,
     routes: () => routes,
     async start() {
+      quota.start();
+      await quota.ready();
       stream?.start();
     },
     async stop() {
       await stream?.stop();
+      await quota.stop();
     },
     send: (msg: OutgoingMessage) => sender.send(msg),
     stats: () => ({
@@ -137,6 +167,9 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
       streamConnected: stream?.connected ?? false,
       robots: { ...robots.stats },
       mentionsUnnotified: sender.stats.mentionsUnnotified,
+      cardRefreshesThrottled: sender.stats.cardRefreshesThrottled,
+      quotaRobotFallbacks: sender.stats.quotaRobotFallbacks,
+      quota: quota.snapshot(),
     }),
   };
 }

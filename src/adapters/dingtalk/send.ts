@@ -20,6 +20,7 @@ import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
 import type { Collection } from '../../store/types.ts';
 import type { Card } from '../../../cards/model.ts';
 import type { DingtalkClient } from './client.ts';
+import { QuotaUsedUpError, type DingtalkQuota } from './quota.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
 import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
@@ -38,12 +39,19 @@ export interface CardRecord {
   cardKey?: string;
   /** Hash of the last params sent, to skip no-op updates. */
   hash: string;
+  /** When the card was last created or updated (ms): low-quota refreshes are throttled by it. */
+  at?: number;
 }
 
 /** Don't use a sessionWebhook that expires within this margin. */
 const WEBHOOK_MARGIN_MS = 60_000;
 /** After a card failure, send markdown for this long instead of retrying cards on every message. */
 const CARD_PAUSE_MS = 10 * 60_000;
+/** Below 20 % of the monthly quota left, a card is refreshed at most this often (quota.ts). */
+export const LOW_QUOTA_REFRESH_MS = 60_000;
+
+/** A card whose tone is an outcome (done, failed) is the last state people need: never throttled. */
+const isTerminal = (card: Card): boolean => card.tone === 'success' || card.tone === 'danger';
 
 type Target = { kind: 'group'; openConversationId: string } | { kind: 'direct'; userId: string };
 
@@ -68,6 +76,8 @@ export interface SenderOptions {
   people?: Record<string, Person>;
   /** Robot actionCards: the URL that runs a command (from server.publicUrl); unset: typed commands. */
   commandUrl?: (command: string) => string;
+  /** The monthly OpenAPI budget (quota.ts): throttles card refreshes when low, robots take over at 0. */
+  quota?: DingtalkQuota;
 }
 
 /** Addresses of custom robots (identity.ts). */
@@ -87,7 +97,7 @@ export class DingtalkSender {
   private readonly directChats = new Map<string, string>();
   private cardsPausedUntil = 0;
   /** People an @ could not reach (named in the text instead). */
-  readonly stats = { mentionsUnnotified: 0 };
+  readonly stats = { mentionsUnnotified: 0, cardRefreshesThrottled: 0, quotaRobotFallbacks: 0 };
   private readonly clock: () => number;
 
   constructor(private readonly o: SenderOptions) {
@@ -127,6 +137,15 @@ export class DingtalkSender {
       }
     }
     const target = this.targetOf(msg);
+    if (!(await this.meteredAllowed())) {
+      // The month's budget is spent: the group's custom robot (not metered) still reaches people.
+      const robot = target.kind === 'group' ? this.o.robots?.forGroup(target.openConversationId) : undefined;
+      if (robot && (await this.tryRobot(robot, msg, m))) {
+        this.stats.quotaRobotFallbacks++;
+        return;
+      }
+      throw new QuotaUsedUpError(`no session reply or custom robot for ${msg.to}`);
+    }
     if (target.kind === 'direct') {
       const [, msgKey, msgParam] = this.plain(msg, []); // a single chat notifies its one reader anyway
       return this.o.client.sendDirectMessage([target.userId], msgKey, msgParam);
@@ -163,6 +182,7 @@ export class DingtalkSender {
   /** Interactive card when allowed (Stream mode, cards not paused); false when it could not be sent. */
   private async tryCard(msg: OutgoingMessage, card: Card, m: SplitMentions): Promise<boolean> {
     if (this.o.interactiveCards === false || this.clock() < this.cardsPausedUntil) return false;
+    if (!(await this.meteredAllowed())) return false; // no card: a session reply or robot may still go
     try {
       await this.sendCard(msg, card, m);
       return true;
@@ -178,6 +198,13 @@ export class DingtalkSender {
       );
       return false;
     }
+  }
+
+  /** False once this month's OpenAPI budget is spent (monthlyQuota reached or 90020 seen). */
+  private async meteredAllowed(): Promise<boolean> {
+    if (!this.o.quota) return true;
+    await this.o.quota.ready();
+    return this.o.quota.allowsMetered();
   }
 
   /** A `dingtalk-robot:<name>` chat (§4.2); RobotSendError carries `transient`. */
@@ -237,9 +264,10 @@ export class DingtalkSender {
     const existing = mapKey ? (this.byKey.get(mapKey) ?? (await this.o.cards?.get(mapKey))) : undefined;
     if (existing) {
       if (existing.hash === hash) return; // nothing changed: save the quota
+      if (this.throttled(existing, card)) return;
       try {
         await this.o.client.updateCard(existing.outTrackId, params);
-        await this.remember(mapKey, { ...existing, hash });
+        await this.remember(mapKey, { ...existing, hash, at: this.clock() });
         return;
       } catch (err) {
         // Transient: retry the update later (a new card now would duplicate it once DingTalk is back).
@@ -261,9 +289,22 @@ export class DingtalkSender {
       chat: msg.to,
       chatType: target.kind === 'group' ? 'group' : 'direct',
       hash,
+      at: this.clock(),
       ...(msg.cardKey ? { cardKey: msg.cardKey } : {}),
     };
     await this.remember(mapKey, rec);
+  }
+
+  /**
+   * Below 20 % of the month's quota left, a progress refresh of a card updated less than 60 s ago is
+   * skipped (the next refresh carries the latest state); an outcome (success/danger tone) always goes.
+   */
+  private throttled(existing: CardRecord, card: Card): boolean {
+    if (!this.o.quota?.low() || isTerminal(card) || existing.at === undefined) return false;
+    if (this.clock() - existing.at >= LOW_QUOTA_REFRESH_MS) return false;
+    this.stats.cardRefreshesThrottled++;
+    this.o.log.debug({ outTrackId: existing.outTrackId, chat: existing.chat }, 'dingtalk: monthly quota low; card refresh skipped');
+    return true;
   }
 
   private async remember(mapKey: string | undefined, rec: CardRecord): Promise<void> {

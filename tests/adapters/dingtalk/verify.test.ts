@@ -63,6 +63,7 @@ describe('dingtalk config section', () => {
       oapiBase: 'https://oapi.dingtalk.com',
       gatewayUrl: 'https://api.dingtalk.com/v1.0/gateway/connections/open',
       cardTemplateId: '',
+      monthlyQuota: 10_000,
       robots: {},
     });
     expect(dingtalkConfigSchema.safeParse({ clientId: 'a', clientSecret: 'b', robotCode: 'c', robotcode: 'x' }).success).toBe(false);
