@@ -55,6 +55,17 @@ describe('DingtalkQuota: counting and persistence', () => {
     expect((await records(store).get('2026-03'))?.calls).toBe(9);
   });
 
+  it('flushes on its own every flushMs once started', async () => {
+    const store = new MemoryStore();
+    const q = new DingtalkQuota({ monthlyQuota: 100, log: silentLog, clock: () => MARCH, collection: records(store), flushMs: 20 });
+    q.start();
+    await q.ready();
+    q.count(2);
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await records(store).get('2026-03'))?.calls).toBe(2);
+    await q.stop();
+  });
+
   it('adds deltas, so two processes sharing a store add up', async () => {
     const store = new MemoryStore();
     const clock = { now: MARCH };
