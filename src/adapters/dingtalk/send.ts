@@ -23,6 +23,8 @@ import type { DingtalkClient } from './client.ts';
 import { QuotaUsedUpError, type DingtalkQuota } from './quota.ts';
 import type { DingtalkConfig } from './config.ts';
 import type { DingtalkReplyContext } from './parse.ts';
+import { ChatTargets } from './targets.ts';
+import { CardRecords, type CardRecord } from './card-records.ts';
 import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
 import type { Person } from '../../config/schema.ts';
 import { mobileOfMention } from '../../core/transport.ts';
@@ -31,17 +33,7 @@ import { RobotSendError, type DingtalkRobots } from './robot.ts';
 import { renderRobotMessage } from './render-robot.ts';
 import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
-/** A delivered interactive card (persisted when a Collection is given). */
-export interface CardRecord {
-  outTrackId: string;
-  chat: string;
-  chatType: 'group' | 'direct';
-  cardKey?: string;
-  /** Hash of the last params sent, to skip no-op updates. */
-  hash: string;
-  /** When the card was last created or updated (ms): low-quota refreshes are throttled by it. */
-  at?: number;
-}
+export type { CardRecord } from './card-records.ts';
 
 /** Don't use a sessionWebhook that expires within this margin. */
 const WEBHOOK_MARGIN_MS = 60_000;
@@ -53,7 +45,6 @@ export const LOW_QUOTA_REFRESH_MS = 60_000;
 /** A card whose tone is an outcome (done, failed) is the last state people need: never throttled. */
 const isTerminal = (card: Card): boolean => card.tone === 'success' || card.tone === 'danger';
 
-type Target = { kind: 'group'; openConversationId: string } | { kind: 'direct'; userId: string };
 
 export interface SenderOptions {
   config: DingtalkConfig;
@@ -91,10 +82,8 @@ function textCard(text: string): Card {
 
 /** Sends OutgoingMessages to DingTalk and remembers delivered cards. */
 export class DingtalkSender {
-  private readonly byKey = new Map<string, CardRecord>();
-  private readonly byTrack = new Map<string, CardRecord>();
-  /** conversationId → staffId of single chats seen (so `dingtalk:<cid>` of a 1:1 chat can be pushed to). */
-  private readonly directChats = new Map<string, string>();
+  private readonly records: CardRecords;
+  private readonly targets = new ChatTargets();
   private cardsPausedUntil = 0;
   /** People an @ could not reach (named in the text instead). */
   readonly stats = { mentionsUnnotified: 0, cardRefreshesThrottled: 0, quotaRobotFallbacks: 0 };
@@ -102,17 +91,17 @@ export class DingtalkSender {
 
   constructor(private readonly o: SenderOptions) {
     this.clock = o.clock ?? Date.now;
+    this.records = new CardRecords(o.cards);
   }
 
   /** Learn from an incoming message (single-chat conversation → user). */
   observe(msg: IncomingMessage): void {
-    const ctx = msg.replyContext as DingtalkReplyContext | undefined;
-    if (ctx?.conversationType === '1' && ctx.senderStaffId) this.directChats.set(ctx.conversationId, ctx.senderStaffId);
+    this.targets.observe(msg);
   }
 
   /** The card we delivered with this outTrackId (to route a click back to its chat). */
-  async cardByTrack(outTrackId: string): Promise<CardRecord | undefined> {
-    return this.byTrack.get(outTrackId) ?? (await this.o.cards?.get(`track:${outTrackId}`));
+  cardByTrack(outTrackId: string): Promise<CardRecord | undefined> {
+    return this.records.byTrack(outTrackId);
   }
 
   async send(msg: OutgoingMessage): Promise<void> {
@@ -136,7 +125,7 @@ export class DingtalkSender {
         this.o.log.warn({ err: (err as Error).message, chat: msg.to }, 'dingtalk: sessionWebhook failed; using the OpenAPI');
       }
     }
-    const target = this.targetOf(msg);
+    const target = this.targets.of(msg);
     if (!(await this.meteredAllowed())) {
       // The month's budget is spent: the group's custom robot (not metered) still reaches people.
       const robot = target.kind === 'group' ? this.o.robots?.forGroup(target.openConversationId) : undefined;
@@ -252,7 +241,7 @@ export class DingtalkSender {
   }
 
   private async sendCard(msg: OutgoingMessage, card: Card, m: SplitMentions): Promise<void> {
-    const target = this.targetOf(msg);
+    const target = this.targets.of(msg);
     // Cards @ by staffId only (atUserIds, §4.5): people known only by mobile are named in the card.
     const group = target.kind === 'group';
     const byMobile = group ? m.all.filter((x) => mobileOfMention(x) !== undefined) : [];
@@ -261,13 +250,13 @@ export class DingtalkSender {
     const params = renderCardParams(shown, { customTemplate: this.o.config.cardTemplateId !== '', mentions, ...this.localeOpt() });
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('base64url');
     const mapKey = msg.cardKey ? `key:${msg.to}|${msg.cardKey}` : undefined;
-    const existing = mapKey ? (this.byKey.get(mapKey) ?? (await this.o.cards?.get(mapKey))) : undefined;
+    const existing = mapKey ? await this.records.byKey(mapKey) : undefined;
     if (existing) {
       if (existing.hash === hash) return; // nothing changed: save the quota
       if (this.throttled(existing, card)) return;
       try {
         await this.o.client.updateCard(existing.outTrackId, params);
-        await this.remember(mapKey, { ...existing, hash, at: this.clock() });
+        await this.records.remember(mapKey, { ...existing, hash, at: this.clock() });
         return;
       } catch (err) {
         // Transient: retry the update later (a new card now would duplicate it once DingTalk is back).
@@ -292,7 +281,7 @@ export class DingtalkSender {
       at: this.clock(),
       ...(msg.cardKey ? { cardKey: msg.cardKey } : {}),
     };
-    await this.remember(mapKey, rec);
+    await this.records.remember(mapKey, rec);
   }
 
   /**
@@ -305,31 +294,5 @@ export class DingtalkSender {
     this.stats.cardRefreshesThrottled++;
     this.o.log.debug({ outTrackId: existing.outTrackId, chat: existing.chat }, 'dingtalk: monthly quota low; card refresh skipped');
     return true;
-  }
-
-  private async remember(mapKey: string | undefined, rec: CardRecord): Promise<void> {
-    if (mapKey) this.byKey.set(mapKey, rec);
-    this.byTrack.set(rec.outTrackId, rec);
-    if (this.o.cards) {
-      if (mapKey) await this.o.cards.put(mapKey, rec);
-      await this.o.cards.put(`track:${rec.outTrackId}`, rec);
-    }
-  }
-
-  /**
-   * Where an OpenAPI send goes. Addresses: `dingtalk:<openConversationId>` (a group, or a single
-   * chat we have seen), `dingtalk:user:<staffId>` (a single chat with the robot).
-   */
-  private targetOf(msg: OutgoingMessage): Target {
-    const rest = msg.to.startsWith('dingtalk:') ? msg.to.slice('dingtalk:'.length) : msg.to;
-    if (rest.startsWith('user:')) return { kind: 'direct', userId: rest.slice('user:'.length) };
-    const ctx = msg.inReplyTo?.chat === msg.to ? (msg.inReplyTo.replyContext as DingtalkReplyContext | undefined) : undefined;
-    if (ctx?.conversationType === '1') {
-      return { kind: 'direct', userId: ctx.senderStaffId ?? msg.inReplyTo?.sender.id ?? '' };
-    }
-    if (msg.inReplyTo?.chat === msg.to && msg.inReplyTo.chatType === 'direct') return { kind: 'direct', userId: msg.inReplyTo.sender.id };
-    const staff = this.directChats.get(rest);
-    if (staff) return { kind: 'direct', userId: staff };
-    return { kind: 'group', openConversationId: rest };
   }
 }
