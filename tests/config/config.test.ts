@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXAMPLE_CONFIG, loadConfig, resolveConfigPath } from '../../src/config/load.ts';
+import { EXAMPLE_CONFIG, loadConfig, resolveConfigPath } from '../../src/config/load.ts';
+import { configErrorOf } from '../helpers/config-errors.ts';
 
 const base = `
 people: { alice: { name: Alice, roles: [deployer] } }
@@ -16,15 +17,7 @@ products:
       env-1: { engine: { type: command, run: ["./x.sh"] } }
 `;
 
-function problems(text: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    loadConfig({ file: 'bad.yaml', text, env });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = configErrorOf;
 
 describe('config errors: file, YAML path, what is wrong, what to write', () => {
   const table: [string, string, RegExp[]][] = [

@@ -1,20 +1,13 @@
 // Item 8 of the hardening issue: a config error never prints the value of a secret key, and
 // whitespace-only or trivially short secrets are refused at start, by YAML path.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, MIN_SECRET_LENGTH } from '../../src/config/load.ts';
+import { loadConfig, MIN_SECRET_LENGTH } from '../../src/config/load.ts';
+import { configErrorOf } from '../helpers/config-errors.ts';
 
 const SECRET = 'SCS7f3a9e1c2d4b6a8f0e2c4';
 const sentry = (clientSecret: string, authToken = '"sntrys_good_token_0123456789"') => `sentry: { org: acme, authToken: ${authToken}, clientSecret: ${clientSecret} }\n`;
 
-function message(text: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    loadConfig({ file: 'bad.yaml', text, env });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const message = configErrorOf;
 
 describe('secret values never appear in config errors', () => {
   it('a type error under a secret key names the path and the kind, not the value', () => {
