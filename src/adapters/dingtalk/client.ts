@@ -5,9 +5,9 @@
  * sent only as the `x-acs-dingtalk-access-token` header and never logged. Errors → UpstreamError.
  */
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import { SendError, UpstreamError } from '../../core/errors.ts';
 import type { DingtalkConfig } from './config.ts';
+import { postJson, type JsonAnswer } from './post-json.ts';
 import { QuotaUsedUpError, type DingtalkQuota } from './quota.ts';
 
 /** Refresh this long before the token expires (the python SDK does the same). */
@@ -185,24 +185,9 @@ export class DingtalkClient {
   private async call(method: 'POST' | 'PUT', url: string, body: Json, token?: string): Promise<Json> {
     const pathOnly = safePath(url);
     for (let attempt = 0; ; attempt++) {
-      let status: number;
-      let parsed: Json;
-      let res: Awaited<ReturnType<typeof request>>;
+      let res: JsonAnswer;
       try {
-        res = await request(url, {
-          method,
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { 'x-acs-dingtalk-access-token': token } : {}) },
-          body: JSON.stringify(body),
-          headersTimeout: 10_000,
-          bodyTimeout: 10_000,
-        });
-        status = res.statusCode;
-        const textBody = await res.body.text();
-        try {
-          parsed = textBody ? (JSON.parse(textBody) as Json) : {};
-        } catch {
-          parsed = { message: textBody.slice(0, 200) };
-        }
+        res = await postJson(url, body, { method, ...(token ? { headers: { 'x-acs-dingtalk-access-token': token } } : {}) });
       } catch (err) {
         if (attempt < this.retries) {
           await sleep(this.retryBaseMs * 2 ** attempt);
@@ -210,6 +195,7 @@ export class DingtalkClient {
         }
         throw new UpstreamError('dingtalk', 0, `${method} ${pathOnly}: ${(err as Error).message}`);
       }
+      const { status, body: parsed } = res;
       // 429 is left to the outbox, which waits for Retry-After instead of our short backoff.
       const retryable = status >= 500;
       if (retryable && attempt < this.retries) {

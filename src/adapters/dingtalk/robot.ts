@@ -12,9 +12,9 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import { UpstreamError } from '../../core/errors.ts';
 import type { DingtalkRobotConfig } from './config.ts';
+import { postJson } from './post-json.ts';
 
 /** §4.2: 20 messages a minute per robot. */
 export const ROBOT_PER_MINUTE = 20;
@@ -174,20 +174,7 @@ export class DingtalkRobots {
     let status: number;
     let parsed: Record<string, unknown>;
     try {
-      const res = await request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(body),
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      });
-      status = res.statusCode;
-      const text = await res.body.text();
-      try {
-        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      } catch {
-        parsed = {};
-      }
+      ({ status, body: parsed } = await postJson(url, body));
     } catch (err) {
       // Network trouble: the message may go through on a later attempt. The error text from undici
       // does not contain the URL, but we say only what happened to be safe.
