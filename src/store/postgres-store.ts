@@ -126,6 +126,52 @@ export class PostgresStore implements Store {
     return r;
   }
 
+  /**
+   * The batched form of insertIfAbsentWithTask (group commit, postgres/group-commit.ts): one statement,
+   * hence one transaction and one commit, for many documents and their tasks. Data-modifying CTEs run
+   * once and to completion, and the task insert reads the document insert's RETURNING, so a task is
+   * created exactly for the documents that were new. Keys must be distinct within a call (the caller
+   * answers in-batch repeats as duplicates). Returns, per item, whether its document was inserted.
+   */
+  async insertManyIfAbsentWithTasks<T>(name: string, options: CollectionOptions, items: { key: string; value: T; task: EnqueueInput }[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const col = (f: (i: (typeof items)[number]) => unknown) => items.map(f);
+    const r = await this.health.guard(
+      () =>
+        this.pool.query<{ key: string }>(
+          `WITH input AS (
+             SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int[])
+               WITH ORDINALITY AS t(key, doc, kind, payload, lock_key, dedupe_key, delay, max_attempts, n)
+           ), ins AS (
+             INSERT INTO documents (collection, key, doc)
+             SELECT $1, key, doc::jsonb FROM input ORDER BY n
+             ON CONFLICT (collection, key) DO NOTHING RETURNING key
+           ), tasks AS (
+             INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
+             SELECT i.kind, i.payload::jsonb, i.lock_key, i.dedupe_key, now() + make_interval(secs => i.delay), i.max_attempts
+             FROM input i JOIN ins USING (key) ORDER BY i.n
+             ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1
+           )
+           SELECT key FROM ins`,
+          [
+            name,
+            col((i) => i.key),
+            col((i) => JSON.stringify(i.value ?? null)),
+            col((i) => i.task.kind),
+            col((i) => JSON.stringify(i.task.payload ?? {})),
+            col((i) => i.task.lockKey ?? null),
+            col((i) => i.task.dedupeKey ?? null),
+            col((i) => (i.task.delayMs ?? 0) / 1000),
+            col((i) => i.task.maxAttempts ?? 5),
+          ],
+        ),
+      isPgStorageFailure,
+    );
+    const inserted = new Set(r.rows.map((x) => x.key));
+    if (inserted.size) await (this.collection<T>(name, options) as PostgresCollection<T>).retain(inserted.size);
+    return items.map((i) => inserted.has(i.key));
+  }
+
   async nextSequence(name: string): Promise<number> {
     const r = await this.pool.query<{ value: string }>(
       `INSERT INTO sequences (name, value) VALUES ($1, 1)

@@ -178,7 +178,8 @@ export class PostgresCollection<T> implements Collection<T> {
   }
 
   /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
-  async retain(): Promise<void> {
+  /** After `added` rows were inserted (a batch counts all of its rows towards the next trim). */
+  async retain(added = 1): Promise<void> {
     const { maxItems, maxAgeMs } = this.options;
     if (maxAgeMs !== undefined) {
       // Age trim at most every maxAgeMs/10 (≤ 10 s): one index range delete on documents_age.
@@ -191,7 +192,7 @@ export class PostgresCollection<T> implements Collection<T> {
         );
       }
     }
-    if (maxItems !== undefined && ++this.writes >= this.trimEvery) {
+    if (maxItems !== undefined && (this.writes += added) >= this.trimEvery) {
       this.writes = 0;
       await this.pool.query(
         `DELETE FROM documents WHERE collection = $1 AND seq <= (

@@ -3,11 +3,14 @@
  * and its processing task in ONE transaction (`ON CONFLICT DO NOTHING` on the dedupe key) and answers
  * 2xx after the commit. Whichever replica claims the task (FOR UPDATE SKIP LOCKED, with a lease) runs
  * the processor, so a replica that dies after acknowledging does not strand its deliveries.
+ * Concurrent deliveries share one statement and one commit (group-commit.ts, issue 22 §3); each 2xx
+ * still waits for the commit that holds its row.
  */
 import type { Logger } from 'pino';
 import { DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import type { PostgresStore } from '../postgres-store.ts';
-import { newWorkerId, PgTaskQueue } from './task-queue.ts';
+import { GroupCommit } from './group-commit.ts';
+import { newWorkerId, PgTaskQueue, type EnqueueInput } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'process_webhook';
@@ -15,6 +18,7 @@ const KIND = 'process_webhook';
 export class PgDeliveryPipeline extends DeliveryPipeline {
   private readonly taskQueue: PgTaskQueue;
   private worker?: TaskWorker;
+  private readonly batches: GroupCommit<{ key: string; value: StoredDelivery; task: EnqueueInput }, boolean>;
 
   constructor(
     private readonly pg: PostgresStore,
@@ -23,18 +27,31 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   ) {
     super(pg, log, options);
     this.taskQueue = new PgTaskQueue(pg.pool, newWorkerId(), options.leaseMs);
+    const where = { tier: 'bulk' as const, maxItems: options.retention ?? 5000 };
+    this.batches = new GroupCommit((items) => this.insertBatch(where, items));
+  }
+
+  /** Stats of the group commit (flushes, items, largest batch): tests and the benchmark read them. */
+  get groupCommit(): GroupCommit<unknown, boolean>['stats'] {
+    return this.batches.stats;
+  }
+
+  /** One statement for the batch; a key repeated inside the batch is stored once, the repeats are duplicates. */
+  private async insertBatch(where: { tier: 'bulk'; maxItems: number }, items: { key: string; value: StoredDelivery; task: EnqueueInput }[]): Promise<boolean[]> {
+    const first = new Map<string, number>();
+    items.forEach((it, i) => first.has(it.key) || first.set(it.key, i));
+    const unique = [...first.values()].map((i) => items[i]!);
+    const inserted = await this.pg.insertManyIfAbsentWithTasks('deliveries', where, unique);
+    const byKey = new Map(unique.map((it, i) => [it.key, inserted[i]!]));
+    return items.map((it, i) => first.get(it.key) === i && byKey.get(it.key) === true);
   }
 
   override async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
-    const r = await this.pg.insertIfAbsentWithTask('deliveries', { tier: 'bulk', maxItems: this.options.retention ?? 5000 }, id, stored, {
-      kind: KIND,
-      dedupeKey: `wh:${id}`,
-      payload: { id },
-    });
-    if (r.inserted) this.worker?.wake();
-    return { id, duplicate: !r.inserted };
+    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: { id } } });
+    if (inserted) this.worker?.wake();
+    return { id, duplicate: !inserted };
   }
 
   /** Start claiming processing tasks (this replica's share of every replica's deliveries). */
