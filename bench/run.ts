@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${s}\n`);
   };
   process.stdout.write(sections.join('\n') + '\n');
-  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 3, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir, profileMemory: args.includes('--memory') } : {}), postgres: !args.includes('--no-pg') }));
+  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir, profileMemory: args.includes('--memory') } : {}), postgres: !args.includes('--no-pg') }));
   if (profileDir) {
     const { readdirSync } = await import('node:fs');
     const { summarizeProfile } = await import('./lib/profile.ts');

@@ -29,6 +29,11 @@ export function eventId(run: string, n: number): string {
   return (run + n.toString(16).padStart(16, '0')).padStart(32, '0').slice(-32);
 }
 
+/** The event_alert fixture body split at its event id (the wrk script joins the parts around each id). */
+export function eventAlertParts(): string[] {
+  return [...parts];
+}
+
 /** The event_alert fixture body with event id `id` (same issue: dedupe key differs only by event id). */
 export function eventAlertBody(id: string): string {
   return parts.join(id);
