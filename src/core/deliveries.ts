@@ -26,11 +26,20 @@ export interface StoredDelivery extends DeliveryInput {
   error?: string;
 }
 
+/** Processes one stored delivery; `parsed` is its body already parsed when this process accepted it. */
+export type Processor = (d: StoredDelivery, parsed?: Record<string, unknown>) => Promise<void>;
+
+/** Parsed bodies kept for processing at most (beyond it, processing parses the stored text again). */
+const PARSED_CACHE_MAX = 10_000;
+
 export interface Deliveries {
-  /** Persist (dedupe on source+dedupeKey) durably, then queue processing; resolves before processing. */
-  accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * Persist (dedupe on source+dedupeKey) durably, then queue processing; resolves before processing.
+   * `parsed`: the body as the route already parsed it, handed to this process's processor (not stored).
+   */
+  accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }>;
   /** The processor for a source; runs from a queue, once per stored delivery. */
-  onProcess(source: string, fn: (d: StoredDelivery) => Promise<void>): void;
+  onProcess(source: string, fn: Processor): void;
 }
 
 /** Headers worth keeping with a delivery: never the ones that carry secrets. */
@@ -42,7 +51,9 @@ export function storableHeaders(headers: Record<string, string | undefined>): Re
 }
 
 export class DeliveryPipeline implements Deliveries {
-  private readonly processors = new Map<string, (d: StoredDelivery) => Promise<void>>();
+  private readonly processors = new Map<string, Processor>();
+  /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
+  private readonly parsed = new Map<string, Record<string, unknown>>();
   private readonly queue: string[] = [];
   private running = 0;
   private idleWaiters: (() => void)[] = [];
@@ -59,15 +70,23 @@ export class DeliveryPipeline implements Deliveries {
     this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000 });
   }
 
-  async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {
+  async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
     this.lastAcceptAt = Date.now();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
-    if (inserted) this.enqueue(id);
+    if (inserted) {
+      this.keepParsed(id, parsed);
+      this.enqueue(id);
+    }
     return { id, duplicate: !inserted };
   }
 
-  onProcess(source: string, fn: (d: StoredDelivery) => Promise<void>): void {
+  /** Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too). */
+  protected keepParsed(id: string, parsed: Record<string, unknown> | undefined): void {
+    if (parsed && this.parsed.size < PARSED_CACHE_MAX) this.parsed.set(id, parsed);
+  }
+
+  onProcess(source: string, fn: Processor): void {
     this.processors.set(source, fn);
   }
 
@@ -118,6 +137,8 @@ export class DeliveryPipeline implements Deliveries {
    * that could not be written is written again later without re-running the processor.
    */
   protected async process(id: string): Promise<void> {
+    const parsed = this.parsed.get(id);
+    this.parsed.delete(id);
     const d = await this.collection.get(id);
     if (!d || d.status !== 'pending') return;
     const fn = this.processors.get(d.source);
@@ -125,7 +146,7 @@ export class DeliveryPipeline implements Deliveries {
     let error: string | undefined;
     if (fn) {
       try {
-        await fn(d);
+        await fn(d, parsed);
       } catch (err) {
         if (err instanceof StorageUnavailableError) {
           this.log.warn({ delivery: id, reason: err.message }, 'delivery processing postponed: storage unavailable');

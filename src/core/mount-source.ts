@@ -44,14 +44,10 @@ export function sourceRoute(source: WebhookSource, deps: { deliveries: Pick<Deli
       if (early) return early;
       const body = parseJsonObject(req.rawBody);
       const { kind, dedupeKey } = source.identify(req, body);
-      const r = await deps.deliveries.accept({
-        source: source.name,
-        kind,
-        dedupeKey,
-        headers: storableHeaders(req.headers),
-        body: req.rawBody.toString('utf8'),
-        receivedAt: req.receivedAt,
-      });
+      const r = await deps.deliveries.accept(
+        { source: source.name, kind, dedupeKey, headers: storableHeaders(req.headers), body: req.rawBody.toString('utf8'), receivedAt: req.receivedAt },
+        body,
+      );
       // The route template is logged, never the path itself (a legacy token sits in it: sentry.md 2.3).
       deps.log.debug({ source: source.name, path: source.path, delivery: r.id, duplicate: r.duplicate, kind }, 'webhook accepted');
       return { status: 200, body: { ok: true, duplicate: r.duplicate } };
@@ -61,8 +57,8 @@ export function sourceRoute(source: WebhookSource, deps: { deliveries: Pick<Deli
 
 /** Processing side: stored deliveries of this source → its domain events, in order. */
 export function processSource(source: WebhookSource, deps: { deliveries: Pick<Deliveries, 'onProcess'>; events: EventBus }): void {
-  deps.deliveries.onProcess(source.name, async (d) => {
-    for (const e of source.parse(d)) await deps.events.emit(e);
+  deps.deliveries.onProcess(source.name, async (d, body) => {
+    for (const e of source.parse(d, body)) await deps.events.emit(e);
   });
 }
 

@@ -35,8 +35,12 @@ export interface WebhookSource {
   handshake?(req: RawRequest): HttpAnswer | undefined;
   /** Identify the delivery from the verified request and its parsed JSON object; throw BadRequestError if it is the wrong shape. */
   identify(req: RawRequest, body: Record<string, unknown>): Identified;
-  /** A stored delivery → domain events. Throwing marks the delivery failed (kept, not retried). */
-  parse(delivery: StoredDelivery): DomainEvent[];
+  /**
+   * A stored delivery → domain events. Throwing marks the delivery failed (kept, not retried). `body` is
+   * the object the route already parsed when the same process accepted the delivery (no second
+   * JSON.parse on the hot path); absent after a restart or on another replica: parse `delivery.body`.
+   */
+  parse(delivery: StoredDelivery, body?: Record<string, unknown>): DomainEvent[];
 }
 
 /** Run a throwing check (VerificationError) as a Verdict. Other errors propagate (they are bugs). */

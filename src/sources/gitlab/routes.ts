@@ -46,8 +46,8 @@ export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw
 }
 
 /** A stored delivery → `gitlab.*` events. Malformed known kinds throw: the delivery is marked failed (kept, never retried). */
-export function parseGitlabDelivery(d: StoredDelivery): DomainEvent[] {
-  return mapGitlabDelivery(d.kind, JSON.parse(d.body) as unknown, d.receivedAt, d.id);
+export function parseGitlabDelivery(d: StoredDelivery, body?: Record<string, unknown>): DomainEvent[] {
+  return mapGitlabDelivery(d.kind, body ?? (JSON.parse(d.body) as unknown), d.receivedAt, d.id);
 }
 
 /** The GitLab webhook source; mount it only when `gitlab:` is configured. */

@@ -221,8 +221,8 @@ export function eventType(p: SentryEventPayload): string {
 }
 
 /** A stored delivery → zero or one domain events (unknown resources map to none; they stay stored). */
-export function mapSentryDelivery(d: Pick<StoredDelivery, 'kind' | 'body' | 'receivedAt' | 'id'>): DomainEvent<SentryEventPayload>[] {
-  const body = obj(JSON.parse(d.body));
+export function mapSentryDelivery(d: Pick<StoredDelivery, 'kind' | 'body' | 'receivedAt' | 'id'>, parsed?: Record<string, unknown>): DomainEvent<SentryEventPayload>[] {
+  const body = parsed ?? obj(JSON.parse(d.body));
   const payload = d.kind === LEGACY_KIND ? mapLegacy(body) : mapIntegration(String(body.action ?? ''), d.kind.split('.')[0] ?? '', body);
   if (!payload) return [];
   return [{ type: eventType(payload), payload, occurredAt: d.receivedAt, deliveryId: d.id }];

@@ -95,7 +95,7 @@ export function sentrySource(config: SentryConfig): WebhookSource {
       // The kind names an unknown resource by its header (stored, mapped to nothing); never the key.
       return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody) };
     },
-    parse: (d) => mapSentryDelivery(d),
+    parse: (d, body) => mapSentryDelivery(d, body),
   };
 }
 
@@ -109,7 +109,7 @@ export function sentryLegacySource(config: SentryConfig): WebhookSource {
       if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
       return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body) };
     },
-    parse: (d) => mapSentryDelivery(d),
+    parse: (d, body) => mapSentryDelivery(d, body),
   };
 }
 

@@ -46,11 +46,15 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     return items.map((it, i) => first.get(it.key) === i && byKey.get(it.key) === true);
   }
 
-  override async accept(d: DeliveryInput): Promise<{ id: string; duplicate: boolean }> {
+  override async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
     const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: { id } } });
-    if (inserted) this.worker?.wake();
+    if (inserted) {
+      // Another replica may claim it; then it parses the stored text (and this entry ages out below).
+      this.keepParsed(id, parsed);
+      this.worker?.wake();
+    }
     return { id, duplicate: !inserted };
   }
 
