@@ -1,7 +1,8 @@
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 (no real API server can run on these machines:
  * alerting-and-engines.md §4). It follows the API reference as far as the `kubernetes` engine uses it:
- * - `Authorization: Bearer <token>`, else 401 with a `Status` object (`reason: Unauthorized`);
+ * - `Authorization: Bearer <token>` or (HTTPS) a client certificate signed by the cluster CA, else 401 with a
+ *   `Status` object (`reason: Unauthorized`); the user a certificate names is its CN (kubernetes.io "Authenticating");
  * - `GET /apis/apps/v1/namespaces/<ns>/{deployments|statefulsets}/<name>`; a missing one → 404 Status
  *   (`deployments.apps "x" not found`, `reason: NotFound`, `details: {name, group, kind}`);
  * - `PATCH` the same path: only `Content-Type: application/strategic-merge-patch+json` is modelled, every
@@ -17,7 +18,16 @@
  * Not modelled: watches, resourceVersion conflicts, other patch types, maxUnavailable, real scheduling.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+/** Serve HTTPS and accept x509 client certificates signed by `ca` as well as the token (tests/deploy/fixtures/k8s-tls). */
+export interface FakeTls {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
 
 export interface FakeWorkload {
   kind: 'Deployment' | 'StatefulSet';
@@ -46,7 +56,7 @@ export class FakeKubernetes {
   /** While true the controller does not move (a slow rollout, for restart and cancel tests). */
   hold = false;
   readonly workloads = new Map<string, FakeWorkload>();
-  readonly requests: { method: string; path: string; contentType?: string | undefined; auth: boolean; body?: string }[] = [];
+  readonly requests: { method: string; path: string; contentType?: string | undefined; auth: boolean; certUser?: string | undefined; body?: string }[] = [];
   private readonly podPolls = new Map<string, number>();
   private server?: Server;
   url = '';
@@ -145,8 +155,10 @@ export class FakeKubernetes {
   private handle(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url ?? '/', 'http://x');
     const contentType = req.headers['content-type'];
-    const auth = req.headers.authorization === `Bearer ${this.token}`;
-    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, contentType, auth, ...(body ? { body } : {}) });
+    const socket = req.socket as Partial<TLSSocket>;
+    const certUser = socket.authorized ? String(socket.getPeerCertificate?.().subject?.CN ?? '') : undefined;
+    const auth = req.headers.authorization === `Bearer ${this.token}` || !!certUser;
+    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, contentType, auth, certUser, ...(body ? { body } : {}) });
     const send = (code: number, json: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(json));
@@ -206,14 +218,16 @@ export class FakeKubernetes {
     return send(200, this.wire(w));
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+  async start(tls?: FakeTls): Promise<void> {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => this.handle(req, res, body));
-    });
+    };
+    // requestCert without rejectUnauthorized: a request without a certificate may still carry a token.
+    this.server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, onRequest) : createServer(onRequest);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

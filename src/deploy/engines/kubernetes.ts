@@ -20,7 +20,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 const workloadSchema = z.strictObject({
   /** Deployment (default) or StatefulSet. */
-  kind: z.enum(['Deployment', 'StatefulSet'], { error: 'Deployment or StatefulSet' }).optional(),
+  kind: z.enum(['Deployment', 'StatefulSet']).optional(),
   name: z.string().regex(DNS_SUBDOMAIN, { error: 'a Kubernetes object name: lowercase letters, digits, - and .' }),
   /** The container of the pod template whose image is set. */
   container: z.string().min(1, { error: 'must not be empty' }),
