@@ -63,7 +63,7 @@ const kubeconfigWire = z.object({
   contexts: z.array(z.object({ name: z.string(), context: z.object({ cluster: z.string(), user: z.string().nullish(), namespace: z.string().nullish() }) })).nullish(),
 });
 
-/** Parse a kubeconfig's text; `dir` resolves relative file references; `context` overrides `current-context`. */
+/** Parse a kubeconfig's text; files it names resolve against `path`'s directory; `context` overrides `current-context`. */
 export async function parseKubeconfig(text: string, o: { path: string; context?: string | undefined }): Promise<KubeConnection> {
   let raw: unknown;
   try {
