@@ -23,6 +23,8 @@ export function deployTaskCard({ task, logTail, now }: TaskCardInput, t: Transla
   ];
   if (task.startedAt !== undefined) info.push({ label: t('deploy.card.duration'), value: formatDuration(end - started) });
   if (task.previousRelease) info.push({ label: t('deploy.card.previous'), value: task.previousRelease });
+  // What the engine deploys to, in its own terms (`deployment/component-a in demo`): shown even without a link.
+  if (task.engineRef?.external?.label) info.push({ label: t('deploy.card.target'), value: task.engineRef.external.label });
 
   const card: Card = {
     title: t('deploy.card.task.title', { kind: kindLabel(task, t), id: task.id, product: task.product, release: task.release, env: task.env }),

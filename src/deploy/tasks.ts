@@ -18,9 +18,10 @@ export interface EngineRef {
   pid?: number;
   /**
    * A run on another system, in the engine's own terms (Jenkins: `queue:<id>`, then `build:<n>`);
-   * `url` its page; `cursor` how far its log was copied into the task log (a re-attach goes on from there).
+   * `url` its page; `cursor` how far its log was copied into the task log (a re-attach goes on from there);
+   * `label` what the card names as the deploy's target (`deployment/component-a in demo`).
    */
-  external?: { id: string; url?: string; cursor?: number };
+  external?: { id: string; url?: string; cursor?: number; label?: string };
 }
 
 export interface DeployTask {

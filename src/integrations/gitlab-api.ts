@@ -32,9 +32,25 @@ export interface GitlabJob {
   allowFailure?: boolean;
 }
 
+/** What a pipeline is created with besides `ref` and `variables`. */
+export interface PipelineCreateOptions {
+  /** `spec:inputs` values (gitlab.md §3.2: `inputs`, GA in 18.1): the documented replacement for variables on GitLab.com. */
+  inputs?: Record<string, string>;
+}
+
+/** A pipeline started with a trigger token (gitlab.md §3.3): the token only starts pipelines. */
+export interface PipelineTrigger extends PipelineCreateOptions {
+  token: string;
+  ref: string;
+  variables?: Record<string, string>;
+}
+
 /** Pipelines of one project; `project` is a path (`group/demo`) or a numeric id, URL-encoded by the client. */
 export interface GitlabApi {
-  createPipeline(project: string, ref: string, variables: Record<string, string>): Promise<GitlabPipeline>;
+  /** A 400 "Insufficient permissions to set pipeline variables" is the project forbidding variables (gitlab.md §3.2). */
+  createPipeline(project: string, ref: string, variables: Record<string, string>, opts?: PipelineCreateOptions): Promise<GitlabPipeline>;
+  /** `POST /projects/:id/trigger/pipeline`. Optional so stand-ins for other features need not implement it; createGitlabApi does. */
+  triggerPipeline?(project: string, trigger: PipelineTrigger): Promise<GitlabPipeline>;
   getPipeline(project: string, id: number): Promise<GitlabPipeline>;
   listPipelines(project: string, opts?: { ref?: string; perPage?: number }): Promise<GitlabPipeline[]>;
   retryPipeline(project: string, id: number): Promise<GitlabPipeline>;
@@ -155,7 +171,7 @@ const MAX_ERROR_TEXT = 300;
 export function createGitlabApi(opts: { url: string; token: string; fetchTimeoutMs?: number; redactor?: Redactor }): GitlabApi {
   const base = apiBase(opts.url);
   const redactor = (opts.redactor ?? patternRedactor).with([opts.token]);
-  const clean = (s: string) => redactor.text(s.length > MAX_ERROR_TEXT ? `${s.slice(0, MAX_ERROR_TEXT)}…` : s);
+  const cleanText = (s: string) => redactor.text(s.length > MAX_ERROR_TEXT ? `${s.slice(0, MAX_ERROR_TEXT)}…` : s);
   const timeoutMs = opts.fetchTimeoutMs ?? 10_000;
   const proj = (project: string) => `/projects/${encodeURIComponent(project)}`;
 
@@ -163,17 +179,22 @@ export function createGitlabApi(opts: { url: string; token: string; fetchTimeout
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    /** A trigger-token request: a form body carrying its own credential, no `PRIVATE-TOKEN` (gitlab.md §3.3). */
+    form?: { body: URLSearchParams; secret: string },
   ): Promise<{ json: unknown; headers: Record<string, string | string[] | undefined> }> {
     let res;
+    const clean = form ? (s: string) => redactor.with([form.secret]).text(s.length > MAX_ERROR_TEXT ? `${s.slice(0, MAX_ERROR_TEXT)}…` : s) : cleanText;
     try {
       res = await request(base + path, {
         method,
-        headers: {
-          'private-token': opts.token,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        headers: form
+          ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }
+          : {
+              'private-token': opts.token,
+              accept: 'application/json',
+              ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            },
+        ...(form ? { body: form.body.toString() } : body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -199,10 +220,19 @@ export function createGitlabApi(opts: { url: string; token: string; fetchTimeout
   }
 
   return {
-    async createPipeline(project, ref, variables) {
+    async createPipeline(project, ref, variables, o = {}) {
       const vars = Object.entries(variables).map(([key, value]) => ({ key, value }));
       // Send `variables` only when there are some: GitLab.com projects may forbid them (gitlab.md §3.2).
-      const { json } = await call('POST', `${proj(project)}/pipeline`, { ref, ...(vars.length ? { variables: vars } : {}) });
+      const inputs = o.inputs && Object.keys(o.inputs).length ? { inputs: o.inputs } : {};
+      const { json } = await call('POST', `${proj(project)}/pipeline`, { ref, ...(vars.length ? { variables: vars } : {}), ...inputs });
+      return toPipeline(json);
+    },
+    async triggerPipeline(project, t) {
+      // Form fields `token`, `ref`, `variables[KEY]`, `inputs[name]` (gitlab.md §3.3); the token in the body, never the URL.
+      const form = new URLSearchParams({ token: t.token, ref: t.ref });
+      for (const [k, v] of Object.entries(t.variables ?? {})) form.append(`variables[${k}]`, v);
+      for (const [k, v] of Object.entries(t.inputs ?? {})) form.append(`inputs[${k}]`, v);
+      const { json } = await call('POST', `${proj(project)}/trigger/pipeline`, undefined, { body: form, secret: t.token });
       return toPipeline(json);
     },
     async getPipeline(project, id) {

@@ -1,14 +1,17 @@
 /**
  * The `gitlab-pipeline` engine: create a pipeline on the product's project with OPSBOT_* variables
- * (gitlab.md §3.2), follow it by polling with backoff and by `deploy.pipeline.updated` events from
- * the GitLab webhook source (gitlab.md §2.2: hooks fire on every transition, may repeat or arrive out
- * of order, so any terminal status is confirmed by the same handler only once), cancel on `/cancel`.
+ * and/or `spec:inputs` (gitlab.md §3.2), or with a trigger token (§3.3), follow it by polling with
+ * backoff and by `deploy.pipeline.updated` events from the GitLab webhook source (gitlab.md §2.2: hooks
+ * fire on every transition, may repeat or arrive out of order, so any terminal status is confirmed by
+ * the same handler only once), cancel on `/cancel`: the cancel API answers 200 whatever the pipeline's
+ * state (§3.6), so the task ends as GitLab reports the pipeline — `canceled`, or `success` if it won the race.
  */
 import { z } from 'zod';
 import type { EventBus } from '../../core/events.ts';
 import { GITLAB } from '../../sources/gitlab/service.ts';
 import type { GitlabEngineConfig } from '../config.ts';
 import { componentEnvName } from '../model.ts';
+import { renderTemplate, templateProblems } from './jenkins-templates.ts';
 import type { EngineRef } from '../tasks.ts';
 import { defineEngine, deployVariables, triggeredRun, type Engine, type EngineContext, type EngineResult, type EngineRun } from './types.ts';
 
@@ -23,7 +26,8 @@ export interface GitlabPipeline {
 
 /** The part of the GitLab API client this engine needs (declared here so it can be stubbed). */
 export interface GitlabPipelineApi {
-  createPipeline(project: string, ref: string, variables: Record<string, string>): Promise<GitlabPipeline>;
+  createPipeline(project: string, ref: string, variables: Record<string, string>, opts?: { inputs?: Record<string, string> }): Promise<GitlabPipeline>;
+  triggerPipeline?(project: string, trigger: { token: string; ref: string; variables?: Record<string, string>; inputs?: Record<string, string> }): Promise<GitlabPipeline>;
   getPipeline(project: string, id: number): Promise<GitlabPipeline>;
   cancelPipeline(project: string, id: number): Promise<GitlabPipeline>;
 }
@@ -38,6 +42,8 @@ declare module '../../core/events.ts' {
 /** Payload of `deploy.pipeline.updated` (emitted by the GitLab webhook source). */
 export interface PipelineUpdatedPayload {
   project: string;
+  /** The numeric id (webhooks carry it): matches an engine given `project: "42"`. */
+  projectId?: number;
   pipelineId: number;
   status: string;
   webUrl?: string;
@@ -65,8 +71,21 @@ export function mapPipelineStatus(status: string): EngineResult | undefined {
     case 'skipped':
       return { outcome: 'failed', reason: 'pipeline skipped' };
     default:
-      return undefined;
+      return undefined; // `canceling` too: GitLab is still stopping jobs (gitlab.md §2.2)
   }
+}
+
+/** GitLab's 400 when the project forbids pipeline variables to the token's role (gitlab.md §3.2). */
+const VARIABLES_FORBIDDEN = 'Insufficient permissions to set pipeline variables';
+
+/** Why creating the pipeline failed, with the way out when the project forbids variables. */
+export function explainCreateFailure(message: string, project: string): string {
+  if (!message.includes(VARIABLES_FORBIDDEN)) return message;
+  return (
+    `GitLab refused the pipeline variables ("${VARIABLES_FORBIDDEN}"): project ${project} lets only the role in its ` +
+    'ci_pipeline_variables_minimum_override_role setting set them (Settings → CI/CD → Variables, "Minimum role to use pipeline variables"; ' +
+    'new GitLab.com projects default to no_one_allowed). Allow the bot user\'s role there, or set engine.sendVariables: false and pass the values as engine.inputs (spec:inputs).'
+  );
 }
 
 export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
@@ -78,6 +97,7 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
     let finish!: (r: EngineResult) => void;
     const done = new Promise<EngineResult>((r) => (finish = r));
     let over = false;
+    let cancelAsked = false;
     let last = '';
     let interval = opts.pollIntervalMs;
     let timer: NodeJS.Timeout | undefined;
@@ -98,7 +118,14 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
         ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: ${status}`)]);
       }
       const r = mapPipelineStatus(status);
+      if (r && cancelAsked && r.outcome !== 'cancelled') ctx.hooks.log([stamp(`pipeline #${ref.pipelineId} ended ${status} before the cancel took effect`)]);
       if (r) end(r);
+    };
+    const pollNow = () => {
+      if (timer) {
+        clearTimeout(timer);
+        timer = setTimeout(() => void poll(), 0);
+      } else pollSoon = true; // a poll is in flight: make the next one immediate
     };
     const poll = async () => {
       timer = undefined;
@@ -115,13 +142,11 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
       }
     };
     const off = opts.events?.on('deploy.pipeline.updated', (e) => {
-      if (e.payload.project !== ref.project || Number(e.payload.pipelineId) !== ref.pipelineId || over) return;
+      const sameProject = e.payload.project === ref.project || (e.payload.projectId !== undefined && String(e.payload.projectId) === ref.project);
+      if (!sameProject || Number(e.payload.pipelineId) !== ref.pipelineId || over) return;
       if (e.payload.via === 'deployment') {
         // A job's deployment moved: ask GitLab about the pipeline now instead of waiting for the next poll.
-        if (timer) {
-          clearTimeout(timer);
-          timer = setTimeout(() => void poll(), 0);
-        } else pollSoon = true; // a poll is in flight: make the next one immediate
+        pollNow();
         return;
       }
       observe(e.payload.status);
@@ -132,8 +157,14 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
       done,
       cancel() {
         if (over) return;
+        cancelAsked = true;
+        // 200 whatever the state (§3.6): the answer's status, then the polls, say how the pipeline ended.
         api.cancelPipeline(ref.project, ref.pipelineId).then(
-          () => end({ outcome: 'cancelled', reason: 'pipeline canceled' }),
+          (p) => {
+            ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: cancel asked, GitLab reports ${p.status}`)]);
+            observe(p.status);
+            if (!over) pollNow();
+          },
           (err: Error) => ctx.hooks.log([stamp(`pipeline #${ref.pipelineId}: cancel failed: ${err.message}`)]),
         );
       },
@@ -154,12 +185,17 @@ export function createGitlabPipelineEngine(opts: GitlabEngineOptions): Engine {
         return { done: Promise.resolve({ outcome: 'failed', reason: api ? 'no gitlab project configured' : 'gitlab not configured' }), cancel() {} };
       }
       return triggeredRun(async () => {
-        const variables = { ...(cfg.variables ?? {}), ...deployVariables(ctx.task, componentEnvName) };
+        // sendVariables: false — projects that forbid pipeline variables (GitLab.com default) get none at all.
+        const variables = cfg.sendVariables === false ? {} : { ...(cfg.variables ?? {}), ...deployVariables(ctx.task, componentEnvName) };
+        const inputs = Object.fromEntries(Object.entries(cfg.inputs ?? {}).map(([k, v]) => [k, renderTemplate(v, ctx.task)]));
         let p: GitlabPipeline;
         try {
-          p = await api.createPipeline(project, cfg.ref, variables);
+          if (cfg.triggerToken) {
+            if (!api.triggerPipeline) return { outcome: 'failed', reason: 'this GitLab client cannot use trigger tokens' };
+            p = await api.triggerPipeline(project, { token: cfg.triggerToken, ref: cfg.ref, variables, inputs });
+          } else p = await api.createPipeline(project, cfg.ref, variables, { inputs });
         } catch (err) {
-          return { outcome: 'failed', reason: (err as Error).message };
+          return { outcome: 'failed', reason: explainCreateFailure((err as Error).message, project) };
         }
         await ctx.hooks.setRef({ pipelineId: p.id, project, webUrl: p.webUrl });
         ctx.hooks.log([stamp(`pipeline #${p.id} created on ${project} @ ${cfg.ref}: ${p.webUrl}`)]);
@@ -183,13 +219,30 @@ export const gitlabPipelineEngine = defineEngine({
     project: z.string().optional(),
     ref: z.string().min(1, { error: 'must not be empty' }),
     variables: z.record(z.string(), z.string()).optional(),
+    /** `spec:inputs` of the pipeline: name → template with {product}, {release}, {env}, {version:<component>}. */
+    inputs: z.record(z.string().min(1), z.string()).optional(),
+    /** false: send no pipeline variables at all (not even OPSBOT_*), for projects that forbid them. Default true. */
+    sendVariables: z.boolean().optional(),
+    /** Start the pipeline with this trigger token (`POST /projects/:id/trigger/pipeline`) instead of the API token. */
+    triggerToken: z.string().min(1, { error: 'must not be empty' }).optional(),
   }),
   // The pipeline runs on GitLab: shutdown only stops following it, and any replica can re-attach.
   capabilities: { detachable: true, cancellable: true, followsExternalRun: true },
-  problems: (engine, product, at) =>
-    engine.project || product.gitlabProject
+  problems: (engine, product, at) => [
+    ...(engine.project || product.gitlabProject
       ? []
-      : [{ path: `${at}.project`, message: 'no GitLab project for the pipeline engine', hint: `set ${at.replace(/\.environments\..*$/, '')}.gitlabProject or engine.project: group/name` }],
+      : [{ path: `${at}.project`, message: 'no GitLab project for the pipeline engine', hint: `set ${at.replace(/\.environments\..*$/, '')}.gitlabProject or engine.project: group/name` }]),
+    ...(engine.sendVariables === false && engine.variables
+      ? [{ path: `${at}.variables`, message: 'not sent: sendVariables is false', hint: 'pass the values as engine.inputs' }]
+      : []),
+    ...Object.entries(engine.inputs ?? {}).flatMap(([name, template]) =>
+      templateProblems(template, product.components ?? []).map((message) => ({
+        path: `${at}.inputs.${name}`,
+        message,
+        hint: 'placeholders: {product}, {release}, {env}, {version:<component>}',
+      })),
+    ),
+  ],
   create: ({ config, events, clock, services }) => {
     const api = services.get(GITLAB)?.api;
     return createGitlabPipelineEngine({ ...(api ? { api } : {}), events, pollIntervalMs: config.pollIntervalMs, maxPollIntervalMs: config.maxPollIntervalMs, clock });

@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { commandEngine } from './command.ts';
 import { gitlabPipelineEngine } from './gitlab-pipeline.ts';
 import { jenkinsEngine } from './jenkins.ts';
+import { kubernetesEngine } from './kubernetes.ts';
 import type { EngineDeclaration } from './types.ts';
 
-export const ENGINES = [commandEngine, gitlabPipelineEngine, jenkinsEngine] as const;
+export const ENGINES = [commandEngine, gitlabPipelineEngine, jenkinsEngine, kubernetesEngine] as const;
 
 type Schemas<T extends readonly EngineDeclaration[]> = { -readonly [K in keyof T]: T[K]['configSchema'] };
 

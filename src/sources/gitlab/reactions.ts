@@ -79,11 +79,11 @@ export function registerGitlabReactions(services: CoreDeps, deps: GitlabReaction
     }
     const path = p.project.path ?? String(p.project.id);
     const update: DeployPipelineUpdated = {
-      project: configuredPath(cfg(), path), projectId: p.project.id, pipelineId: p.pipelineId, status: p.status, webUrl: p.webUrl, via: 'pipeline',
+      project: configuredPath(cfg(), path, p.project.id), projectId: p.project.id, pipelineId: p.pipelineId, status: p.status, webUrl: p.webUrl, via: 'pipeline',
     };
     await events.emit({ type: 'deploy.pipeline.updated', payload: update, occurredAt: e.occurredAt, ...(e.deliveryId ? { deliveryId: e.deliveryId } : {}) });
 
-    const match = matchProject(cfg(), p.project.path)[0];
+    const match = matchProject(cfg(), p.project.path, p.project.id)[0];
     if (!match || !refWatched(p.ref, watchedRefs(deps.config.watchedRefs, p.project.defaultBranch))) return;
     const refKey = `${p.project.id}:${p.ref}`;
     let cardState: PipelineCardView['state'] | undefined;
@@ -147,7 +147,7 @@ export function registerGitlabReactions(services: CoreDeps, deps: GitlabReaction
     // A deployment's end is not its pipeline's end: report "running" and let the Pipeline Hook
     // (or the engine's poll) deliver the terminal status.
     const update: DeployPipelineUpdated & { deploymentStatus: string } = {
-      project: configuredPath(cfg(), d.project.path ?? String(d.project.id)), projectId: d.project.id, pipelineId: job.pipelineId,
+      project: configuredPath(cfg(), d.project.path ?? String(d.project.id), d.project.id), projectId: d.project.id, pipelineId: job.pipelineId,
       status: 'running', webUrl: d.jobUrl ?? '', via: 'deployment', environment: d.environment, deploymentStatus: d.status,
     };
     await events.emit({ type: 'deploy.pipeline.updated', payload: update, occurredAt: e.occurredAt, ...(e.deliveryId ? { deliveryId: e.deliveryId } : {}) });
@@ -155,7 +155,7 @@ export function registerGitlabReactions(services: CoreDeps, deps: GitlabReaction
 
   async function onMerged(e: DomainEvent<GitlabMergeRequestEvent>): Promise<void> {
     const m = e.payload;
-    const match = matchProject(cfg(), m.project.path)[0];
+    const match = matchProject(cfg(), m.project.path, m.project.id)[0];
     if (!match) return;
     const defaults = m.project.defaultBranch ? [m.project.defaultBranch] : watchedRefs(deps.config.watchedRefs, undefined);
     if (!defaults.includes(m.targetBranch)) return;

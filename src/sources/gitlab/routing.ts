@@ -14,30 +14,38 @@ export interface ProjectMatch {
 
 const norm = (p: string) => p.trim().toLowerCase().replace(/^\/+|\/+$/g, '');
 
-/** Every product that claims this project path, the product-level `gitlabProject` first. */
-export function matchProject(config: Config, path: string | undefined): ProjectMatch[] {
-  if (!path) return [];
-  const want = norm(path);
+/**
+ * Whether a configured project names this one: by path, or by numeric id (the API accepts both, gitlab.md
+ * §3.1 "Project id: numeric or URL-encoded path"; webhooks carry both `project.id` and the path).
+ */
+function names(configured: string, path: string | undefined, id: number | undefined): boolean {
+  if (id !== undefined && configured.trim() === String(id)) return true;
+  return path !== undefined && norm(configured) === norm(path);
+}
+
+/** Every product that claims this project (path, or numeric id), the product-level `gitlabProject` first. */
+export function matchProject(config: Config, path: string | undefined, projectId?: number): ProjectMatch[] {
+  if (!path && projectId === undefined) return [];
   const out: ProjectMatch[] = [];
   for (const [id, p] of Object.entries(config.products)) {
-    if (p.gitlabProject && norm(p.gitlabProject) === want) out.push({ product: id, configuredPath: p.gitlabProject });
+    if (p.gitlabProject && names(p.gitlabProject, path, projectId)) out.push({ product: id, configuredPath: p.gitlabProject });
     for (const [component, proj] of Object.entries(p.componentProjects ?? {})) {
-      if (norm(proj) === want) out.push({ product: id, component, configuredPath: proj });
+      if (names(proj, path, projectId)) out.push({ product: id, component, configuredPath: proj });
     }
   }
   return out;
 }
 
 /**
- * The spelling of this path used in config (product, component or deploy engine `project`), so
+ * The spelling of this project used in config (product, component or deploy engine `project`; a path or
+ * the numeric id), so
  * `deploy.pipeline.updated` matches the engine's string exactly; the payload's own path otherwise.
  */
-export function configuredPath(config: Config, path: string): string {
-  const want = norm(path);
+export function configuredPath(config: Config, path: string, projectId?: number): string {
   for (const p of Object.values(config.products)) {
     const candidates = [p.gitlabProject, ...Object.values(p.componentProjects ?? {})];
     for (const env of Object.values(p.environments)) if (env.engine.type === 'gitlab-pipeline') candidates.push(env.engine.project);
-    for (const c of candidates) if (c && norm(c) === want) return c;
+    for (const c of candidates) if (c && names(c, path, projectId)) return c;
   }
   return path;
 }

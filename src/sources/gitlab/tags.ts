@@ -37,7 +37,7 @@ export async function handleTagCreated(ctx: ReactionContext, tg: GitlabTagEvent,
   const versions = store.collection<ComponentVersion>('gitlab-component-versions', { tier: 'hot' });
   const releases = store.collection<StoredRelease>('releases', { tier: 'hot' });
   const path = tg.project.path ?? String(tg.project.id);
-  for (const m of matchProject(config, tg.project.path)) {
+  for (const m of matchProject(config, tg.project.path, tg.project.id)) {
     const product = config.products[m.product];
     if (!product) continue;
     if (m.component) {
