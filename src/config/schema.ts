@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
   people: z.record(z.string(), personSchema).default({}),
   teams: z.record(z.string(), teamSchema).default({}),
   products: z.record(z.string(), productSchema).default({}),
+  /** Deploy freeze windows (src/freeze/config.ts, issue 18 §4). */
+  freezes: sectionSchemas.freezes,
 });
 
 export type Config = z.infer<typeof configSchema>;
