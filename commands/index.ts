@@ -21,6 +21,9 @@ import release from './release.ts';
 import gitlab from './gitlab.ts';
 import freeze from './freeze.ts';
 import unfreeze from './unfreeze.ts';
+import oncall from './oncall.ts';
+import oncallSwap from './oncall-swap.ts';
+import oncallOverride from './oncall-override.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -34,5 +37,6 @@ export const deployCommands = list(deploy, rollback, status, tasks, task, cancel
 export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);
 export const freezeCommands = list(freeze, unfreeze);
+export const oncallCommands = list(oncall, oncallSwap, oncallOverride);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands];
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands];

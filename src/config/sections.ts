@@ -6,6 +6,7 @@ import { dingtalkConfigSchema } from '../adapters/dingtalk/config.ts';
 import { wecomConfigSchema } from '../adapters/wecom/config.ts';
 import { deployConfigSchema } from '../deploy/config.ts';
 import { freezesConfigSchema } from '../freeze/config.ts';
+import { oncallConfigSchema, teamOncallSchema } from '../oncall/config.ts';
 import { engineConfigSchema } from '../deploy/engines/index.ts';
 import { gitlabConfigSchema, gitlabProductExtras } from '../sources/gitlab/config.ts';
 import { productAlertsSchema, sentryConfigSchema } from '../sources/sentry/config.ts';
@@ -20,4 +21,6 @@ export const sectionSchemas = {
   productAlerts: productAlertsSchema,
   productExtras: gitlabProductExtras,
   freezes: freezesConfigSchema,
+  oncall: oncallConfigSchema,
+  teamOncall: teamOncallSchema,
 };
