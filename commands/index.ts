@@ -24,6 +24,8 @@ import unfreeze from './unfreeze.ts';
 import oncall from './oncall.ts';
 import oncallSwap from './oncall-swap.ts';
 import oncallOverride from './oncall-override.ts';
+import mute from './mute.ts';
+import unmute from './unmute.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -38,5 +40,6 @@ export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);
 export const freezeCommands = list(freeze, unfreeze);
 export const oncallCommands = list(oncall, oncallSwap, oncallOverride);
+export const muteCommands = list(mute, unmute);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands];
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands];

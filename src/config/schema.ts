@@ -119,6 +119,8 @@ export const configSchema = z.strictObject({
   freezes: sectionSchemas.freezes,
   /** On-call schedules (src/oncall/config.ts, issue 18 §1). */
   oncall: sectionSchemas.oncall,
+  /** Quiet windows (src/mute/config.ts, issue 18 §3). */
+  mute: sectionSchemas.mute,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import { dingtalkConfigSchema } from '../adapters/dingtalk/config.ts';
 import { wecomConfigSchema } from '../adapters/wecom/config.ts';
 import { deployConfigSchema } from '../deploy/config.ts';
 import { freezesConfigSchema } from '../freeze/config.ts';
+import { muteConfigSchema } from '../mute/config.ts';
 import { oncallConfigSchema, teamOncallSchema } from '../oncall/config.ts';
 import { engineConfigSchema } from '../deploy/engines/index.ts';
 import { gitlabConfigSchema, gitlabProductExtras } from '../sources/gitlab/config.ts';
@@ -23,4 +24,5 @@ export const sectionSchemas = {
   freezes: freezesConfigSchema,
   oncall: oncallConfigSchema,
   teamOncall: teamOncallSchema,
+  mute: muteConfigSchema,
 };
