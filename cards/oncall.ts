@@ -29,7 +29,8 @@ export function oncallNowCard(now: OnCallNow, o: { team?: string | undefined; na
 export function handoffCard(now: OnCallNow, o: { previous?: string | undefined; name: NameOf; items: readonly OpenItem[]; itemsLimit?: number }, t: Translate): Card {
   const limit = o.itemsLimit ?? 10;
   const blocks = [
-    markdown(t('oncall.handoff.body', { person: o.name(now.primary), previous: o.name(o.previous), until: Number.isFinite(now.handoffAt) ? formatLocal(now.timezone, now.handoffAt) : '-' })),
+    // An override across the handoff can keep the same person on: say so rather than "A takes over from A".
+    markdown(t(o.previous === now.primary ? 'oncall.handoff.stays' : 'oncall.handoff.body', { person: o.name(now.primary), previous: o.name(o.previous), until: Number.isFinite(now.handoffAt) ? formatLocal(now.timezone, now.handoffAt) : '-' })),
     fields(dutyFields(now, o.name, t)),
   ];
   if (o.items.length === 0) blocks.push(note(t('oncall.handoff.nothingOpen')));

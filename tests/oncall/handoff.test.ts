@@ -61,4 +61,17 @@ describe('handoff card', () => {
     expect(s.sent).toHaveLength(2);
     await s.timers.stop();
   });
+
+  it('an override across the handoff: the card names the override, not the rotation', async () => {
+    const s = setup(at('2026-12-02T08:00:00Z'));
+    await s.timers.start();
+    await s.jobs.arm();
+    // alice keeps the duty past the 09:00 handoff (bob's turn) until 12:00
+    await s.oncall.addOverride({ schedule: 'pay', layer: 'primary', person: 'alice', from: at('2026-12-02T08:00:00Z'), to: at('2026-12-02T12:00:00Z'), kind: 'swap', by: 'bob' });
+    s.setNow(at('2026-12-02T09:00:00Z'));
+    await s.timers.runDue();
+    expect(s.text(0)).toContain('Alice stays on call until 2026-12-02 12:00 (UTC)');
+    expect(s.sent[0]?.mentions).toEqual(['alice']);
+    await s.timers.stop();
+  });
 });
