@@ -19,6 +19,13 @@ import cancel from './cancel.ts';
 import releases from './releases.ts';
 import release from './release.ts';
 import gitlab from './gitlab.ts';
+import freeze from './freeze.ts';
+import unfreeze from './unfreeze.ts';
+import oncall from './oncall.ts';
+import oncallSwap from './oncall-swap.ts';
+import oncallOverride from './oncall-override.ts';
+import mute from './mute.ts';
+import unmute from './unmute.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -31,5 +38,8 @@ export const coreCommands = list(help, whoami, confirm, cancelConfirmation, outb
 export const deployCommands = list(deploy, rollback, status, tasks, task, cancel, releases, release);
 export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);
+export const freezeCommands = list(freeze, unfreeze);
+export const oncallCommands = list(oncall, oncallSwap, oncallOverride);
+export const muteCommands = list(mute, unmute);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands];
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands];

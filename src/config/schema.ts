@@ -40,6 +40,8 @@ export const teamSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** The on-call schedule the team pages (a name under `oncall`, src/oncall/config.ts). */
+  oncall: sectionSchemas.teamOncall,
 });
 
 
@@ -113,6 +115,12 @@ export const configSchema = z.strictObject({
   people: z.record(z.string(), personSchema).default({}),
   teams: z.record(z.string(), teamSchema).default({}),
   products: z.record(z.string(), productSchema).default({}),
+  /** Deploy freeze windows (src/freeze/config.ts, issue 18 §4). */
+  freezes: sectionSchemas.freezes,
+  /** On-call schedules (src/oncall/config.ts, issue 18 §1). */
+  oncall: sectionSchemas.oncall,
+  /** Quiet windows (src/mute/config.ts, issue 18 §3). */
+  mute: sectionSchemas.mute,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,9 @@
 import { dingtalkConfigSchema } from '../adapters/dingtalk/config.ts';
 import { wecomConfigSchema } from '../adapters/wecom/config.ts';
 import { deployConfigSchema } from '../deploy/config.ts';
+import { freezesConfigSchema } from '../freeze/config.ts';
+import { muteConfigSchema } from '../mute/config.ts';
+import { oncallConfigSchema, teamOncallSchema } from '../oncall/config.ts';
 import { engineConfigSchema } from '../deploy/engines/index.ts';
 import { gitlabConfigSchema, gitlabProductExtras } from '../sources/gitlab/config.ts';
 import { productAlertsSchema, sentryConfigSchema } from '../sources/sentry/config.ts';
@@ -18,4 +21,8 @@ export const sectionSchemas = {
   engine: engineConfigSchema,
   productAlerts: productAlertsSchema,
   productExtras: gitlabProductExtras,
+  freezes: freezesConfigSchema,
+  oncall: oncallConfigSchema,
+  teamOncall: teamOncallSchema,
+  mute: muteConfigSchema,
 };
