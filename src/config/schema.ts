@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { sectionSchemas } from './sections.ts';
 import { PLATFORM_IDENTITIES } from '../platforms.ts';
+import { webConfigSchema } from '../web/config.ts';
 
 /** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
 function isChatAddress(a: string): boolean {
@@ -113,6 +114,7 @@ export const configSchema = z.strictObject({
   people: z.record(z.string(), personSchema).default({}),
   teams: z.record(z.string(), teamSchema).default({}),
   products: z.record(z.string(), productSchema).default({}),
+  web: webConfigSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,48 @@
+/**
+ * What the console reads from other features, each through one small function so a refactor there
+ * touches one place here: Sentry's alert collection (being refactored, issue 20 brief) and the
+ * freezes service (built by another feature; optional: looked up by its service name).
+ */
+import type { ServiceLookup } from '../core/feature.ts';
+import { serviceKey } from '../core/feature.ts';
+import { alertCollection, type AlertState } from '../sources/sentry/state.ts';
+import type { Store } from '../store/types.ts';
+
+/** The fields the alerts pages show. */
+export type AlertRow = Pick<AlertState, 'key' | 'kind' | 'title' | 'status' | 'count' | 'owners' | 'updatedAt'> &
+  Partial<Pick<AlertState, 'level' | 'project' | 'environment' | 'url' | 'statusBy' | 'assignedTo' | 'product' | 'history' | 'culprit' | 'release'>> & {
+    source: 'sentry' | 'alertmanager';
+  };
+
+/** Every alert the console lists, newest first. The one place that knows where alerts are stored. */
+export async function readAlerts(store: Store): Promise<AlertRow[]> {
+  const all = await alertCollection(store).list({ newestFirst: true, limit: 500 });
+  return all.map((a) => ({ ...a, source: 'sentry' as const }));
+}
+
+/** A freeze as far as the console shows it; whatever the freezes feature stores beyond this is ignored. */
+export interface FreezeRow {
+  product: string;
+  env?: string | undefined;
+  reason?: string | undefined;
+  until?: number | string | undefined;
+}
+
+interface FreezeLookup {
+  /** Freezes in force now (the freezes feature's service; the shape is checked at the call). */
+  active?: (product?: string) => Promise<unknown> | unknown;
+}
+const FREEZES = serviceKey<FreezeLookup>('freezes');
+
+/** Freezes in force, or [] when no freezes feature is there (or it answers something unexpected). */
+export async function readFreezes(services: ServiceLookup): Promise<FreezeRow[]> {
+  const f = services.get(FREEZES);
+  if (!f || typeof f.active !== 'function') return [];
+  try {
+    const got = await f.active();
+    if (!Array.isArray(got)) return [];
+    return got.filter((x): x is FreezeRow => typeof x === 'object' && x !== null && typeof (x as FreezeRow).product === 'string');
+  } catch {
+    return [];
+  }
+}
