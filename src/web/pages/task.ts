@@ -48,7 +48,8 @@ export async function taskPage(p: TaskPageInput): Promise<{ title: string; body:
   const previous = await changesOf(task, p.deploys);
   const changes = computeChanges(Object.keys(task.components), task.components, previous as Record<string, string>);
   const card = await p.deploys.taskCard(task);
-  const buttons = card.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : []));
+  // A signed link is read-only: it shows link buttons only (forms need a session).
+  const buttons = card.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])).filter((b) => p.viewer.kind === 'session' || 'url' in b.action);
   const engineUrl = task.engineRef?.webUrl ?? task.engineRef?.external?.url;
   const running = !isTerminal(task.state);
   const title = t('web.task.title', { kind: t(`deploy.kind.${task.kind}`), id: task.id, product: task.product, release: task.release, env: task.env });
