@@ -67,22 +67,22 @@ describe('web console in Chromium', () => {
     await page.goto(url);
     await page.locator('#log li', { hasText: 'step one of task 1' }).waitFor();
     // A marker the page would lose on a reload: the next lines must arrive without one.
-    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    await page.evaluate('window.__sameDocument = true');
     b.open('1', 1);
     const two = page.locator('#log li', { hasText: 'step two' });
     await two.waitFor();
     expect(await two.textContent()).toContain('<script>window.__pwned=1</script> <b>bold</b>');
     expect(await page.locator('#log b').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
 
-    const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    const width = await page.evaluate<{ scroll: number; client: number }>('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
     expect(width.scroll).toBeLessThanOrEqual(width.client);
     await page.screenshot({ path: `${SHOTS}task-running-390.png`, fullPage: true });
 
     b.open('1', 2);
     await page.locator('#state[data-state="succeeded"]').waitFor();
     await page.locator('#log li', { hasText: 'deploy finished' }).waitFor();
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
     expect(await page.locator('#state').textContent()).toBe('成功');
     await page.screenshot({ path: `${SHOTS}task-succeeded-390.png`, fullPage: true });
 
@@ -159,7 +159,7 @@ describe('web console in Chromium', () => {
     }
     expect(await sentry.locator('[data-platform="dingtalk"] pre').textContent()).toContain('sys_full_json_obj');
     expect(await sentry.locator('[data-platform="wecom"] pre').textContent()).toContain('button_interaction');
-    const width = await alice.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const width = await alice.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(width).toBeLessThanOrEqual(0);
     await alice.screenshot({ path: `${SHOTS}previews-390.png` });
   });
