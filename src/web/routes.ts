@@ -108,16 +108,16 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
       return { status: 200, contentType: 'text/event-stream; charset=utf-8', body: stream, headers: { ...securityHeaders('none'), 'X-Accel-Buffering': 'no' } };
     }),
     get('/ui/alerts', fixed('/ui/alerts'), async () => ({ title: t('web.alerts.title'), body: alertsPage(await readAlerts(d.store), t) })),
-    get('/ui/alerts/:key', (req) => alertPagePath(req.params.key ?? ''), async (req) => {
+    get('/ui/alerts/:key', (req) => alertPagePath(req.params.key ?? ''), async (req, viewer) => {
       const a = (await readAlerts(d.store)).find((x) => x.key === req.params.key);
-      return a ? { title: a.title, body: alertPage(a, t) } : notFound();
+      return a ? { title: a.title, body: alertPage(a, viewer, t) } : notFound();
     }),
     get('/ui/audit', fixed('/ui/audit'), async () => ({ title: t('web.audit.title'), body: auditPage(await d.store.listAudit({ limit: 300 }), t) })),
     get('/ui/previews', fixed('/ui/previews'), async () => ({
       title: t('web.previews.title'),
       body: await previewsPage(t, d.locale, d.links.details(taskPagePath('42'))),
     })),
-    ...loginRoutes(d, message),
+    ...loginRoutes(d, message, guard),
     {
       method: 'POST',
       path: '/ui/actions',
@@ -143,31 +143,35 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
 }
 
 /** GET shows whose link it is and a button; POST uses it. A GET never signs in: chat apps prefetch links for previews. */
-function loginRoutes(d: WebRouteDeps, message: (status: number, title: string, body: string) => HttpAnswer): WebhookRoute[] {
+function loginRoutes(
+  d: WebRouteDeps,
+  message: (status: number, title: string, body: string) => HttpAnswer,
+  guard: (fn: () => Promise<HttpAnswer>) => Promise<HttpAnswer>,
+): WebhookRoute[] {
   const { t } = d;
   const token = (v: string | null | undefined) => (v && /^[A-Za-z0-9_-]{20,100}$/.test(v) ? v : undefined);
   return [
     {
       method: 'GET',
       path: '/ui/login',
-      async handle(req) {
+      handle: (req) => guard(async () => {
         const tk = token(req.query.get('token'));
         const grant = tk ? await d.sessions.peek(tk) : undefined;
         if (!tk || !grant) return message(403, t('web.denied.403.title'), t('web.login.used'));
         const body = html`<section><p>${t('web.login.body', { name: grant.name })}</p><form method="post" action="/ui/login"><input type="hidden" name="token" value="${tk}"><button class="primary" type="submit" id="sign-in">${t('web.login.button')}</button></form></section>`;
         return page({ title: t('web.login.title'), body, locale: d.locale, t });
-      },
+      }),
     },
     {
       method: 'POST',
       path: '/ui/login',
-      async handle(req) {
+      handle: (req) => guard(async () => {
         const tk = token(new URLSearchParams(req.rawBody.toString('utf8')).get('token'));
         const redeemed = tk ? await d.sessions.redeem(tk) : undefined;
         if (!redeemed) return message(403, t('web.denied.403.title'), t('web.login.used'));
         const cookie = sessionCookie(redeemed.cookie, { maxAgeSeconds: d.sessionTtlMs / 1000, secure: d.secureCookies });
         return { status: 303, body: '', headers: { Location: '/ui/products', 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } };
-      },
+      }),
     },
   ];
 }

@@ -5,19 +5,27 @@
  */
 import type { ServiceLookup } from '../core/feature.ts';
 import { serviceKey } from '../core/feature.ts';
-import { alertCollection, type AlertState } from '../sources/sentry/state.ts';
+import { sentryAlertCard } from '../../cards/sentry-alert.ts';
+import type { Button } from '../../cards/model.ts';
+import { alertCollection, toView, type AlertState } from '../sources/sentry/state.ts';
 import type { Store } from '../store/types.ts';
 
 /** The fields the alerts pages show. */
 export type AlertRow = Pick<AlertState, 'key' | 'kind' | 'title' | 'status' | 'count' | 'owners' | 'updatedAt'> &
   Partial<Pick<AlertState, 'level' | 'project' | 'environment' | 'url' | 'statusBy' | 'assignedTo' | 'product' | 'history' | 'culprit' | 'release'>> & {
     source: 'sentry' | 'alertmanager';
+    /** The buttons the alert's chat card has (ack, resolve, …), for the alert page's POST forms. */
+    buttons(t: (key: string, vars?: Record<string, string | number>) => string): Button[];
   };
 
 /** Every alert the console lists, newest first. The one place that knows where alerts are stored. */
 export async function readAlerts(store: Store): Promise<AlertRow[]> {
   const all = await alertCollection(store).list({ newestFirst: true, limit: 500 });
-  return all.map((a) => ({ ...a, source: 'sentry' as const }));
+  return all.map((a) => ({
+    ...a,
+    source: 'sentry' as const,
+    buttons: (t) => sentryAlertCard(toView(a), t).blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])),
+  }));
 }
 
 /** A freeze as far as the console shows it; whatever the freezes feature stores beyond this is ignored. */

@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cardToText } from '../../cards/model.ts';
 import { DEPLOYS } from '../../src/deploy/service.ts';
+import { alertCollection } from '../../src/sources/sentry/state.ts';
 import { detailsUrlOf, startWebBot, until, type WebBot } from './helpers.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -162,5 +163,20 @@ describe('web console in Chromium', () => {
     const width = await alice.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(width).toBeLessThanOrEqual(0);
     await alice.screenshot({ path: `${SHOTS}previews-390.png` });
+  });
+
+  it('the alerts list and an alert page read Sentry\'s alerts; the page offers the card\'s buttons to a session', async () => {
+    bot = await startWebBot();
+    await alertCollection(bot.store).put('99', {
+      key: '99', kind: 'issue', title: 'ZeroDivisionError <img src=x onerror=alert(1)>', count: 3, status: 'open', level: 'error', project: 'demo-web',
+      url: 'https://sentry.io/organizations/acme/issues/99/', paging: false, chats: ['test:team'], owners: ['alice'], history: [], posted: {}, escalations: 0, updatedAt: Date.now(),
+    });
+    const alice = await signIn(bot, 'alice');
+    await alice.goto(`${bot.base}/ui/alerts`);
+    expect(await alice.locator('main').textContent()).toContain('未处理 1');
+    expect(await alice.locator('main img').count()).toBe(0);
+    await alice.locator('a', { hasText: 'ZeroDivisionError' }).click();
+    await alice.waitForURL(/\/ui\/alerts\/99$/);
+    expect(await alice.locator('form[action="/ui/actions"] input[name="command"]').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toContain('/sentry ack 99');
   });
 });

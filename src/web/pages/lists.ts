@@ -6,7 +6,8 @@ import type { AuditEntry } from '../../store/types.ts';
 import { html, link, type SafeHtml } from '../html.ts';
 import { taskPagePath, alertPagePath } from '../links.ts';
 import type { AlertRow, FreezeRow } from '../sources.ts';
-import { at, type T } from './widgets.ts';
+import type { Viewer } from '../layout.ts';
+import { actionForms, at, type T } from './widgets.ts';
 
 const taskLink = (task: DeployTask): SafeHtml => html`<a href="${taskPagePath(task.id)}">#${task.id}</a>`;
 
@@ -67,7 +68,8 @@ ${a.url ? html`<div>${link(a.url, t('web.alerts.open') + ' ↗')}</div>` : ''}</
   )}</ul></section>`;
 }
 
-export function alertPage(a: AlertRow, t: T): SafeHtml {
+export function alertPage(a: AlertRow, viewer: Viewer, t: T): SafeHtml {
+  const buttons = a.buttons(t).filter((b) => viewer.kind === 'session' || 'url' in b.action);
   const row = (label: string, v: string | number | undefined) => (v === undefined || v === '' ? '' : html`<dt>${label}</dt><dd>${v}</dd>`);
   return html`<section><dl>${row(t('web.task.state'), t(`web.alerts.status.${a.status}`))}${row('source', a.source)}${row('project', a.project)}${row(
     'level',
@@ -76,6 +78,7 @@ export function alertPage(a: AlertRow, t: T): SafeHtml {
     t('web.alerts.owners'),
     a.owners.join(', '),
   )}${row('by', a.statusBy)}${row('updated', at(a.updatedAt))}</dl>${a.url ? html`<p>${link(a.url, t('web.alerts.open') + ' ↗')}</p>` : ''}</section>
+${buttons.length ? html`<section>${actionForms(buttons, viewer, alertPagePath(a.key))}</section>` : ''}
 ${a.history?.length ? html`<section><ul class="rows">${a.history.map((h) => html`<li>${h}</li>`)}</ul></section>` : ''}`;
 }
 
