@@ -115,7 +115,7 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
     get('/ui/audit', fixed('/ui/audit'), async () => ({ title: t('web.audit.title'), body: auditPage(await d.store.listAudit({ limit: 300 }), t) })),
     get('/ui/previews', fixed('/ui/previews'), async () => ({
       title: t('web.previews.title'),
-      body: await previewsPage(t, d.locale, d.links.details(taskPagePath('42'))),
+      body: await previewsPage(t, d.locale, d.links),
     })),
     ...loginRoutes(d, message, guard),
     {

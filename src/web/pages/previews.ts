@@ -8,6 +8,7 @@ import { renderCardParams, renderMarkdown as dingtalkMarkdown } from '../../adap
 import { renderMarkdown as wecomMarkdown, renderTemplateCard } from '../../adapters/wecom/render-card.ts';
 import type { Locale } from '../../core/i18n.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { alertPagePath, taskPagePath, withDetails, type CardLinks } from '../links.ts';
 import { sampleCards } from './samples.ts';
 import type { T } from './widgets.ts';
 
@@ -31,11 +32,19 @@ async function renderings(card: Card, locale: Locale) {
   };
 }
 
-export async function previewsPage(t: T, locale: Locale, details: Card['details']): Promise<SafeHtml> {
+/** The sample cards that carry a details link in the chat (deploy tasks, alerts) get one here too. */
+function detailsPathOf(name: string): string | undefined {
+  if (name.startsWith('deploy-task')) return taskPagePath('42');
+  if (name.startsWith('sentry-alert: sentryAlertCard') || name.startsWith('sentry-alert: sentryEscalationCard')) return alertPagePath('1234567');
+  return undefined;
+}
+
+export async function previewsPage(t: T, locale: Locale, links: CardLinks): Promise<SafeHtml> {
   const cards = sampleCards(t);
   const sections: SafeHtml[] = [];
   for (const { name, card } of cards) {
-    const r = await renderings(details && (name.startsWith('deploy-task') || name.startsWith('sentry-alert: sentryAlertCard')) ? { ...card, details } : card, locale);
+    const path = detailsPathOf(name);
+    const r = await renderings(path ? withDetails(card, links, path) : card, locale);
     sections.push(html`<section data-card="${name}"><h2>${name}</h2><div class="preview">
 <div data-platform="dingtalk"><strong>${t('web.previews.dingtalk')}</strong><pre>${r.dingtalk}</pre></div>
 <div data-platform="wecom"><strong>${t('web.previews.wecom')}</strong><pre>${r.wecom}</pre></div>
