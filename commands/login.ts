@@ -21,7 +21,7 @@ export default defineCommand({
     // The private chat is settled before a token exists: a refused /login leaves no usable token behind.
     const to = web.privateChatOf(message);
     if (!to) return text(t('web.login.noPrivate'));
-    const url = await web.loginUrl({ personId: person.id, name: person.name, sender: message.sender });
+    const url = await web.loginUrl({ personId: person.id, name: person.name, sender: message.sender, chat: message.chat });
     if (!url) return text(t('web.login.noPublicUrl'));
     const link = text(t('web.login.reply', { minutes: web.ttlMinutes, url }));
     if (to === message.chat) return link;

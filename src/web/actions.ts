@@ -53,8 +53,9 @@ export async function runAction(dispatcher: Dispatcher, session: Session, form: 
   return dispatcher.dispatch({
     id: `web-${randomBytes(8).toString('hex')}`,
     platform: session.sender.platform,
-    // One chat per person: a confirmation proposed here is confirmed from here (core/confirm.ts keys on chat + sender).
-    chat: `web:${session.personId}`,
+    // As if typed in the chat /login came from: a deploy or rollback started here posts its card there,
+    // and a confirmation proposed here is confirmed from here (core/confirm.ts keys on chat + sender).
+    chat: session.chat,
     chatType: 'direct',
     sender: session.sender,
     text: form.command,

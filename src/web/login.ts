@@ -15,7 +15,7 @@ export interface WebLogin {
   /** Where a private answer to this message goes: its own chat when direct, else the sender's direct chat, else undefined. */
   privateChatOf(msg: IncomingMessage): string | undefined;
   /** A one-time sign-in URL for this person (undefined without `server.publicUrl`). */
-  loginUrl(g: { personId: string; name: string; sender: IncomingMessage['sender'] }): Promise<string | undefined>;
+  loginUrl(g: { personId: string; name: string; sender: IncomingMessage['sender']; chat: string }): Promise<string | undefined>;
   send(to: string, reply: Reply, inReplyTo: IncomingMessage): Promise<void>;
 }
 

@@ -14,6 +14,8 @@ export interface LoginGrant {
   personId: string;
   name: string;
   sender: Sender;
+  /** The chat /login was sent in: actions run as if typed there, so a task they start reports to that chat. */
+  chat: string;
   expiresAt: number;
 }
 

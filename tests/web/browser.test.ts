@@ -129,10 +129,18 @@ describe('web console in Chromium', () => {
     await alice.click('#back');
     await alice.locator('#state[data-state="cancelled"]').waitFor();
 
+    // Retry from the page: the new task is announced in the chat /login came from, like a click there.
+    await alice.locator('form[action="/ui/actions"] button', { hasText: '重试' }).click();
+    await alice.waitForURL(/\/ui\/actions$/);
+    await until(() => (b.adapter.sent.some((m) => m.cardKey === 'task:3' && m.to === 'test:team') ? true : undefined));
+    b.open('3', 1);
+    b.open('3', 2);
+    await until(async () => ((await stateOf(b, '3')) === 'succeeded' ? true : undefined));
+
     // Both attempts are in the audit log, as from the chat.
     const audit = await b.store.listAudit();
     expect(audit.some((e) => e.actor === 'bob' && e.command === '/cancel 2' && e.outcome === 'denied')).toBe(true);
-    expect(audit.some((e) => e.actor === 'alice' && e.command === '/cancel 2' && e.outcome === 'ok')).toBe(true);
+    expect(audit.some((e) => e.actor === 'alice' && e.command === '/cancel 2' && e.outcome === 'ok' && e.chat === 'test:team')).toBe(true);
     await alice.goto(`${b.base}/ui/audit`);
     expect(await alice.locator('main').textContent()).toContain('/cancel 2');
 

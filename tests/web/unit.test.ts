@@ -87,13 +87,13 @@ describe('sessions', () => {
     let now = NOW;
     const store = new MemoryStore();
     const sessions = new Sessions(store, { clock: () => now, loginTtlMs: 60_000, sessionTtlMs: 3_600_000 });
-    const token = await sessions.grant({ personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' } });
+    const token = await sessions.grant({ personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' }, chat: 'test:team' });
     expect(JSON.stringify(await store.collection('web.login-tokens', { tier: 'hot' }).list())).not.toContain(token);
     const [a, b] = await Promise.all([sessions.redeem(token), sessions.redeem(token)]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     const s = (a ?? b)!;
     expect((await sessions.get(s.cookie))?.personId).toBe('alice');
-    const late = await sessions.grant({ personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' } });
+    const late = await sessions.grant({ personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' }, chat: 'test:team' });
     now += 61_000;
     expect(await sessions.redeem(late)).toBeUndefined();
     now += 3_600_000;
@@ -111,7 +111,7 @@ describe('sessions', () => {
 });
 
 describe('action forms', () => {
-  const session = { csrf: 'tok-123', personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' }, createdAt: 0, expiresAt: 1 } as Session;
+  const session = { csrf: 'tok-123', personId: 'alice', name: 'Alice', sender: { platform: 'test', id: 'alice' }, chat: 'test:team', createdAt: 0, expiresAt: 1 } as Session;
   const req = (body: string, headers: Record<string, string> = {}): RawRequest => ({
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'h:1', ...headers }, query: new URLSearchParams(), params: {}, rawBody: Buffer.from(body), receivedAt: 0,
   });
