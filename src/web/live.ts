@@ -34,7 +34,11 @@ export function liveTail(o: LiveTailOptions): Readable {
   const unsubscribe = o.events.on('deploy.finished', (e) => {
     if (e.payload.id === o.taskId) wake?.();
   });
-  const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), o.heartbeatMs ?? 15_000);
+  // Nothing is written once the client is gone (a write to a destroyed stream would be an error event).
+  const send = (chunk: string) => {
+    if (!closed && !out.destroyed) out.write(chunk);
+  };
+  const heartbeat = setInterval(() => send(': keep-alive\n\n'), o.heartbeatMs ?? 15_000);
   const stop = () => {
     if (closed) return;
     closed = true;
@@ -44,9 +48,10 @@ export function liveTail(o: LiveTailOptions): Readable {
   };
   // Koa destroys the body stream when the client goes away: that ends the loop.
   out.on('close', stop);
+  out.on('error', stop);
   const started = Date.now();
   // An initial comment makes the headers go out now, so EventSource reports the stream open.
-  out.write(': open\n\n');
+  send(': open\n\n');
   void (async () => {
     let sent = o.from;
     let lastState: string | undefined;
@@ -55,14 +60,14 @@ export function liveTail(o: LiveTailOptions): Readable {
         // The task before its log: lines stored before the final state are all sent before `end`.
         const task = await o.deploys.get(o.taskId);
         const lines = await o.store.readLog(o.taskId);
-        for (let i = sent; i < lines.length; i++) out.write(`id: ${i + 1}\nevent: line\ndata: ${JSON.stringify({ text: lines[i] })}\n\n`);
+        for (let i = sent; i < lines.length; i++) send(`id: ${i + 1}\nevent: line\ndata: ${JSON.stringify({ text: lines[i] })}\n\n`);
         sent = Math.max(sent, lines.length);
         if (task && task.state !== lastState) {
           lastState = task.state;
-          out.write(`event: state\ndata: ${JSON.stringify({ state: task.state, label: o.stateLabel(task.state) })}\n\n`);
+          send(`event: state\ndata: ${JSON.stringify({ state: task.state, label: o.stateLabel(task.state) })}\n\n`);
         }
         if (!task || isTerminal(task.state) || Date.now() - started > (o.maxMs ?? 3_600_000)) {
-          out.write('event: end\ndata: {}\n\n');
+          send('event: end\ndata: {}\n\n');
           break;
         }
         await new Promise<void>((resolve) => {
@@ -72,10 +77,10 @@ export function liveTail(o: LiveTailOptions): Readable {
         wake = undefined;
       }
     } catch (err) {
-      out.write(`event: error\ndata: ${JSON.stringify({ error: err instanceof Error ? 'storage unavailable' : 'error' })}\n\n`);
+      send(`event: error\ndata: ${JSON.stringify({ error: err instanceof Error ? 'storage unavailable' : 'error' })}\n\n`);
     } finally {
       stop();
-      out.end();
+      if (!out.destroyed) out.end();
     }
   })();
   return out;

@@ -14,7 +14,7 @@ import type { Store } from '../store/types.ts';
 import { checkActionForm, repliesHtml, runAction } from './actions.ts';
 import type { Authenticator } from './auth.ts';
 import { html, type SafeHtml } from './html.ts';
-import { page, securityHeaders, type Viewer } from './layout.ts';
+import { page, type Viewer } from './layout.ts';
 import { alertPagePath, taskPagePath, type CardLinks } from './links.ts';
 import { liveTail } from './live.ts';
 import { alertPage, alertsPage, auditPage, productsPage, taskFilterSchema, tasksPage } from './pages/lists.ts';
@@ -105,7 +105,7 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
         taskId: id, from: Number.isSafeInteger(from) && from >= 0 ? from : 0, deploys: deploys(), store: d.store, events: d.events,
         stateLabel: (s) => t(`deploy.state.${s}`),
       });
-      return { status: 200, contentType: 'text/event-stream; charset=utf-8', body: stream, headers: { ...securityHeaders('none'), 'X-Accel-Buffering': 'no' } };
+      return { status: 200, contentType: 'text/event-stream; charset=utf-8', body: stream, headers: { 'Content-Security-Policy': "default-src 'none'", 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'X-Accel-Buffering': 'no' } };
     }),
     get('/ui/alerts', fixed('/ui/alerts'), async () => ({ title: t('web.alerts.title'), body: alertsPage(await readAlerts(d.store), t) })),
     get('/ui/alerts/:key', (req) => alertPagePath(req.params.key ?? ''), async (req, viewer) => {
