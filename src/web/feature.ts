@@ -44,7 +44,7 @@ export const webFeature = defineFeature({
     });
     const routes = webRoutes({
       auth: createAuthenticator({ secret, sessions, clock }), sessions, links, dispatcher, store, events: deps.events, services: deps.services,
-      secret, locale, t, clock, sessionTtlMs, secureCookies: publicUrl?.startsWith('https://') ?? false,
+      secret, locale, t, clock, sessionTtlMs, secureCookies: publicUrl?.startsWith('https://') ?? false, redact: deps.redactor?.text,
     });
     const login = createWebLogin({ config, sessions, outbox: deps.outbox, publicUrl, ttlMinutes: web.loginTtlMinutes });
     return { provides: [provide(CARD_LINKS, links), provide(WEB_LOGIN, login)], routes };

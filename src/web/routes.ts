@@ -39,6 +39,8 @@ export interface WebRouteDeps {
   clock: () => number;
   sessionTtlMs: number;
   secureCookies: boolean;
+  /** The process's secret redaction (core/redact.ts), applied to every page as a last line: secrets never render. */
+  redact?: ((s: string) => string) | undefined;
 }
 
 type Rendered = { title: string; body: SafeHtml; script?: string; status?: number } | HttpAnswer;
@@ -53,8 +55,9 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
     if (!s) throw new StorageUnavailableError('deploy service not ready');
     return s;
   };
+  const redacted = (a: HttpAnswer): HttpAnswer => (d.redact && typeof a.body === 'string' ? { ...a, body: d.redact(a.body) } : a);
   const guard = (fn: () => Promise<HttpAnswer>): Promise<HttpAnswer> =>
-    fn().catch((err: unknown) => {
+    fn().then(redacted, (err: unknown) => {
       if (err instanceof BadRequestError) return message(400, t('web.error.400.title'), err.message);
       if (err instanceof StorageUnavailableError) return message(503, t('web.error.503.title'), t('web.error.503.body'));
       throw err;

@@ -68,4 +68,22 @@ describe('web console over HTTP', () => {
     bot.open('1', 1);
     bot.open('1', 2);
   });
+
+  it('a secret never renders: a command text carrying one shows redacted in the audit page', async () => {
+    const secret = 'S3cr3t-web-key-0123456789-abcdefghijkl';
+    bot = await startWebBot({ locale: 'en', web: `{ enabled: true, secret: "${secret}" }` });
+    await bot.say(`/deploy demo ${secret} env-1`);
+    await bot.say('/login', { chat: 'team', from: 'alice' });
+    const dm = bot.sentTo('test:dm-alice').at(-1)!;
+    const token = dm.reply.kind === 'text' ? /token=([A-Za-z0-9_-]+)/.exec(dm.reply.text)![1]! : '';
+    const login = await fetch(`${bot.base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(login.headers.get('set-cookie')).toContain('HttpOnly');
+    const audit = await (await fetch(`${bot.base}/ui/audit`, { headers: { cookie } })).text();
+    expect(audit).toContain('/deploy demo [REDACTED] env-1');
+    expect(audit).not.toContain(secret);
+    // The login link worked once.
+    expect((await fetch(`${bot.base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` })).status).toBe(403);
+  });
 });

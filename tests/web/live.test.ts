@@ -17,8 +17,10 @@ function reader(stream: NodeJS.ReadableStream) {
   const waiters: { marker: string; resolve: (t: string) => void }[] = [];
   stream.on('data', (chunk) => {
     text += String(chunk);
-    for (const w of waiters.splice(0)) if (text.includes(w.marker)) w.resolve(text);
+    for (const w of waiters.splice(0)) {
+      if (text.includes(w.marker)) w.resolve(text);
       else waiters.push(w);
+    }
   });
   return {
     until: (marker: string) => new Promise<string>((resolve) => (text.includes(marker) ? resolve(text) : waiters.push({ marker, resolve }))),
