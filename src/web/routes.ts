@@ -169,6 +169,9 @@ function loginRoutes(
       method: 'POST',
       path: '/ui/login',
       handle: (req) => guard(async () => {
+        if ((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+          return message(415, t('web.error.400.title'), 'expected application/x-www-form-urlencoded');
+        }
         const tk = token(new URLSearchParams(req.rawBody.toString('utf8')).get('token'));
         const redeemed = tk ? await d.sessions.redeem(tk) : undefined;
         if (!redeemed) return message(403, t('web.denied.403.title'), t('web.login.used'));
