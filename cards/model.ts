@@ -26,10 +26,18 @@ export type Block =
   | { kind: 'actions'; buttons: Button[] }
   | { kind: 'note'; text: string };
 
+/** A link to the card's page in the web console ("查看详情 / Details"), signed (src/web/links.ts). */
+export interface DetailsLink {
+  label: string;
+  url: string;
+}
+
 export interface Card {
   title: string;
   tone?: Tone | undefined;
   blocks: Block[];
+  /** Optional: rendered last by every platform (a link line in text and markdown, the card's tap target on WeCom). */
+  details?: DetailsLink | undefined;
 }
 
 export const markdown = (text: string): Block => ({ kind: 'markdown', text });
@@ -71,6 +79,7 @@ export function cardToText(card: Card): string {
         break;
     }
   }
+  if (card.details) lines.push(`[${card.details.label}: ${card.details.url}]`);
   return lines.join('\n');
 }
 
@@ -100,5 +109,9 @@ export function cardToMarkdown(card: Card): string {
         break;
     }
   }
+  if (card.details) out.push(detailsMarkdown(card.details));
   return out.join('\n\n');
 }
+
+/** The details link as a markdown link line. */
+export const detailsMarkdown = (d: DetailsLink): string => `[${d.label}](${d.url})`;

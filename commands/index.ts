@@ -26,6 +26,7 @@ import oncallSwap from './oncall-swap.ts';
 import oncallOverride from './oncall-override.ts';
 import mute from './mute.ts';
 import unmute from './unmute.ts';
+import login from './login.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -42,4 +43,6 @@ export const freezeCommands = list(freeze, unfreeze);
 export const oncallCommands = list(oncall, oncallSwap, oncallOverride);
 export const muteCommands = list(mute, unmute);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands];
+export const webCommands = list(login);
+
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands, ...webCommands];

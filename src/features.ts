@@ -17,12 +17,13 @@ import { oncallFeature } from './oncall/feature.ts';
 import { muteFeature } from './mute/feature.ts';
 import { gitlabFeature } from './sources/gitlab/feature.ts';
 import { sentryFeature } from './sources/sentry/feature.ts';
+import { webFeature } from './web/feature.ts';
 
 /** The core's own commands and strings (help, whoami, confirmations), as a feature like the others. */
 const coreFeature = defineFeature({ name: 'core', commands: coreCommands, messages: coreMessages, enabled: () => true, setup: () => ({}) });
 
 export function features(o: { consoleIO?: ConsoleIO } = {}): Feature[] {
-  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature];
+  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature, webFeature];
 }
 
 /** Every feature's message catalog, whether or not it is on (its commands still answer "not configured"). */

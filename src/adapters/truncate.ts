@@ -71,8 +71,10 @@ export function fitHeadTail(head: string, tail: string, maxBytes: number, opts: 
  */
 export function splitCardMarkdown(card: Card): { head: string; actions: string } {
   const acts = card.blocks.filter((b) => b.kind === 'actions');
-  const head = cardToMarkdown({ ...card, blocks: card.blocks.filter((b) => b.kind !== 'actions') });
+  // The details link is kept with the actions: a cut card still links to its page.
+  const head = cardToMarkdown({ ...card, details: undefined, blocks: card.blocks.filter((b) => b.kind !== 'actions') });
   // cardToMarkdown always starts with a "### title" heading; an empty title leaves "### " to strip.
-  const actions = acts.length ? cardToMarkdown({ title: '', blocks: acts }).replace(/^### \n\n/, '') : '';
+  const kept: Card = { title: '', blocks: acts, ...(card.details ? { details: card.details } : {}) };
+  const actions = acts.length || card.details ? cardToMarkdown(kept).replace(/^### (\n\n)?/, '') : '';
   return { head, actions };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { sectionSchemas } from './sections.ts';
 import { PLATFORM_IDENTITIES } from '../platforms.ts';
+import { webConfigSchema } from '../web/config.ts';
 
 /** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
 function isChatAddress(a: string): boolean {
@@ -121,6 +122,7 @@ export const configSchema = z.strictObject({
   oncall: sectionSchemas.oncall,
   /** Quiet windows (src/mute/config.ts, issue 18 §3). */
   mute: sectionSchemas.mute,
+  web: webConfigSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -24,6 +24,8 @@ export interface HttpAnswer {
   status: number;
   body?: string | Buffer | object;
   contentType?: string;
+  /** Extra response headers (the web console: CSP, Set-Cookie, Location, Cache-Control). */
+  headers?: Record<string, string | string[]>;
 }
 
 /**

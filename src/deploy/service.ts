@@ -8,6 +8,7 @@ import { cardReply, type IncomingMessage } from '../core/message.ts';
 import type { CoreDeps } from '../core/services.ts';
 import type { Card } from '../../cards/model.ts';
 import { deployTaskCard } from '../../cards/deploy-task.ts';
+import { CARD_LINKS, taskPagePath, withDetails } from '../web/links.ts';
 import { defaultDeployConfig, deployConfigSchema, type DeployConfig, type ProductsConfig } from './config.ts';
 import { ENGINES, engineDeclaration } from './engines/index.ts';
 import type { Engine } from './engines/types.ts';
@@ -92,8 +93,10 @@ export function createDeployService(services: CoreDeps, opts: DeployServiceOptio
   for (const d of ENGINES) engines[d.type] = opts.engines?.[d.type] ?? d.create({ config, events: services.events, clock: services.clock, services: lookup });
 
   const logTail = (id: string, n = 6) => services.store.readLog(id, { tail: n });
+  // The card's "查看详情 / Details" link, when the web console is on (looked up at card time: the web
+  // feature is set up after this one).
   const taskCard = async (task: DeployTask, loc: Locale = locale) =>
-    deployTaskCard({ task, logTail: await logTail(task.id), now: services.clock() }, (k, v) => translate(loc, k, v));
+    withDetails(deployTaskCard({ task, logTail: await logTail(task.id), now: services.clock() }, (k, v) => translate(loc, k, v)), lookup.get(CARD_LINKS), taskPagePath(task.id));
 
   const sendCard = async (id: string) => {
     const task = await repo.get(id);

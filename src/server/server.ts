@@ -129,6 +129,7 @@ export function createApp(opts: ServerOptions): Koa {
       ctx.status = answer.status;
       // A body that did not arrive in time: its remaining bytes would be read as the next request.
       if (answer.status === 408) ctx.set('Connection', 'close');
+      if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
       if (answer.contentType) ctx.type = answer.contentType;
       if (answer.body !== undefined) ctx.body = answer.body;
       else if (answer.status === 200) ctx.body = '';

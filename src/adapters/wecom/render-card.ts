@@ -106,7 +106,8 @@ export async function renderTemplateCard(
   const horizontal: NonNullable<TemplateCardJson['horizontal_content_list']> = [];
   const buttons: TemplateCardJson['button_list'] = [];
   const usedKeys = new Set<string>();
-  let cardAction: TemplateCardJson['card_action'];
+  // The details link (cards/model.ts) makes the whole card its tap target (card_action type 1: open URL).
+  let cardAction: TemplateCardJson['card_action'] = card.details ? { type: 1, url: card.details.url } : undefined;
   const overflowButtons: string[] = [];
 
   for (const b of card.blocks) {
@@ -141,6 +142,9 @@ export async function renderTemplateCard(
         }
         break;
     }
+  }
+  if (card.details && horizontal.length < LIMITS.fields) {
+    horizontal.push({ keyname: truncateWidth(card.details.label, LIMITS.keyname), value: truncateWidth(card.details.label, LIMITS.value), type: 1, url: card.details.url });
   }
   if (overflowButtons.length) texts.push(overflowButtons.map((c) => `\`${c}\``).join('  '));
 
