@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of issue 10 in one bounded run (about 2–3 minutes), 127.0.0.1 only,
  * each with its baseline measured in the same run. Prints markdown tables and saves bench/results.md.
  *   npm run bench                 all
- *   npm run bench -- ingest       one section (ingest | command | storm | startup)
+ *   npm run bench -- ingest       one section (ingest | command | storm | latency | startup)
  *   npm run bench -- ingest --profile [--memory]   CPU-profile the bot child (lowdb, or memory driver) → bench/profiles/
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   }
   if (want('command')) emit(await (await import('./command.ts')).benchCommand({ runs: 2000 }));
   if (want('storm')) emit(await (await import('./storm.ts')).benchStorm({ events: 10_000 }));
+  if (want('latency')) emit(await (await import('./delivery-latency.ts')).benchDeliveryLatency({ rate: 50, seconds: quick ? 10 : 30, outageSeconds: quick ? 20 : 60, settleSec: quick ? 40 : 90 }));
   if (want('startup')) emit(await (await import('./startup.ts')).benchStartup({ samples: quick ? 1 : 2 }));
   emit(`_Total bench time: ${((Date.now() - t0) / 1000).toFixed(0)} s._`);
   if (only.length === 0 && !quick) writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.md'), sections.join('\n') + '\n');
