@@ -19,6 +19,7 @@ import cancel from './cancel.ts';
 import releases from './releases.ts';
 import release from './release.ts';
 import gitlab from './gitlab.ts';
+import stats from './stats.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -31,5 +32,6 @@ export const coreCommands = list(help, whoami, confirm, cancelConfirmation, outb
 export const deployCommands = list(deploy, rollback, status, tasks, task, cancel, releases, release);
 export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);
+export const metricsCommands = list(stats);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands];
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...metricsCommands];

@@ -24,6 +24,7 @@ import { startTakeoverLoop } from './core/takeover.ts';
 import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
 import { features as allFeatures, registerAllMessages } from './features.ts';
 import { PLATFORM_IDENTITIES } from './platforms.ts';
+import { webhookObserver } from './metrics/observers.ts';
 import { createMetrics, type Metrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
 import type { Held } from './store/coordination.ts';
@@ -96,6 +97,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const people = new People(config, PLATFORM_IDENTITIES);
   const dispatcher = new Dispatcher({
     config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
+    onCommand: (command, outcome) => metrics.commands.inc({ command, outcome }),
   });
   const bot = new Bot({
     dispatcher, store, outbox, log, clock,
@@ -122,7 +124,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const routes = [
     ...adapters.flatMap((a) => a.routes()),
     ...contributions.flatMap((c) => c.routes ?? []),
-    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log })),
+    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log, clock, observer: webhookObserver(metrics) })),
   ];
   const storage = store.health;
   storage?.onFailure(() => metrics.storageWriteFailures.inc());

@@ -12,6 +12,7 @@ import { coreMessages } from './core/core-messages.ts';
 import { defineFeature, type Feature } from './core/feature.ts';
 import { registerMessages } from './core/i18n.ts';
 import { deployFeature } from './deploy/feature.ts';
+import { metricsFeature } from './metrics/feature.ts';
 import { gitlabFeature } from './sources/gitlab/feature.ts';
 import { sentryFeature } from './sources/sentry/feature.ts';
 
@@ -19,7 +20,7 @@ import { sentryFeature } from './sources/sentry/feature.ts';
 const coreFeature = defineFeature({ name: 'core', commands: coreCommands, messages: coreMessages, enabled: () => true, setup: () => ({}) });
 
 export function features(o: { consoleIO?: ConsoleIO } = {}): Feature[] {
-  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, deployFeature, sentryFeature];
+  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, deployFeature, sentryFeature, metricsFeature];
 }
 
 /** Every feature's message catalog, whether or not it is on (its commands still answer "not configured"). */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { sectionSchemas } from './sections.ts';
 import { PLATFORM_IDENTITIES } from '../platforms.ts';
+import { metricsConfigSchema } from '../metrics/config.ts';
 
 /** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
 function isChatAddress(a: string): boolean {
@@ -113,6 +114,8 @@ export const configSchema = z.strictObject({
   people: z.record(z.string(), personSchema).default({}),
   teams: z.record(z.string(), teamSchema).default({}),
   products: z.record(z.string(), productSchema).default({}),
+  /** Delivery metrics and the weekly digest (src/metrics/config.ts). */
+  metrics: metricsConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
