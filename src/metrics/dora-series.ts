@@ -20,13 +20,15 @@ interface Row {
 }
 
 export function registerDoraSeries(registry: Registry, d: { config: Config; store: Store; clock: () => number; alerts: () => AlertsHistory }): void {
+  // The cache ages on the process's monotonic time, not on the injected clock: it saves store reads
+  // (an operational concern), while the windows themselves are business time (`d.clock`).
   let cached: { at: number; rows: Promise<Row[]> } | undefined;
   const rows = (): Promise<Row[]> => {
-    const now = d.clock();
+    const mono = performance.now();
     const ttl = d.config.metrics.doraCacheSeconds * 1000;
-    if (!cached || now - cached.at >= ttl || now < cached.at) {
-      const p = compute(now);
-      cached = { at: now, rows: p };
+    if (!cached || mono - cached.at >= ttl) {
+      const p = compute(d.clock());
+      cached = { at: mono, rows: p };
       // A failed read is not cached: the next scrape tries again.
       p.catch(() => (cached = undefined));
     }

@@ -24,7 +24,8 @@ import { CaptureAdapter } from '../../src/adapters/capture.ts';
 import { DEPLOYS } from '../../src/deploy/service.ts';
 import { recordChangeTime } from '../../src/metrics/history.ts';
 import { alertCollection, type AlertState } from '../../src/sources/sentry/state.ts';
-import type { createTestBot } from '../helpers/test-bot.ts';
+import type { Opsbot } from '../../src/app.ts';
+import type { Store } from '../../src/store/types.ts';
 
 export const W = Date.UTC(2026, 10, 23);
 const HOUR = 3_600_000;
@@ -67,8 +68,8 @@ function sentryAlert(key: string, title: string, opened: number, o: { resolved?:
   };
 }
 
-/** Runs the week on `tb` (a test bot made with WEEK_YAML and `clock.now`). */
-export async function runWeek(tb: Awaited<ReturnType<typeof createTestBot>>, clock: ReturnType<typeof fakeClock>): Promise<void> {
+/** Runs the week on `tb` (a bot made with WEEK_YAML and `clock.now`, and its store). */
+export async function runWeek(tb: { opsbot: Opsbot; store: Store }, clock: ReturnType<typeof fakeClock>): Promise<void> {
   const deploys = tb.opsbot.services.get(DEPLOYS)!;
   let n = 0;
   const act = async (at: number, text: string) => {
