@@ -38,7 +38,7 @@ const request = (body: string, headers: Record<string, string> = { 'x-token': 'r
 /** `name{labels} value` lines of one family, labels in the registry's order. */
 async function samples(m: ReturnType<typeof createMetrics>, name: string): Promise<Record<string, number>> {
   const json = await m.registry.getSingleMetric(name)!.get();
-  return Object.fromEntries(json.values.map((v) => [`${v.metricName ?? name}${JSON.stringify(v.labels)}`, v.value]));
+  return Object.fromEntries(json.values.map((v) => [`${(v as { metricName?: string }).metricName ?? name}${JSON.stringify(v.labels)}`, v.value]));
 }
 
 let stop: (() => Promise<void>) | undefined;
