@@ -124,7 +124,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const routes = [
     ...adapters.flatMap((a) => a.routes()),
     ...contributions.flatMap((c) => c.routes ?? []),
-    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log, clock, observer: webhookObserver(metrics) })),
+    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log, observer: webhookObserver(metrics) })),
   ];
   const storage = store.health;
   storage?.onFailure(() => metrics.storageWriteFailures.inc());

@@ -92,6 +92,7 @@ function acceptSide(source: WebhookSource, deps: { deliveries: Pick<Deliveries, 
 
 /** Processing side: stored deliveries of this source → its domain events, in order. */
 export function processSource(source: WebhookSource, deps: { deliveries: Pick<Deliveries, 'onProcess'>; events: EventBus; observer?: WebhookObserver | undefined; clock?: () => number }): void {
+  // The lag is measured on the same clock as `receivedAt`, which the server stamps with Date.now() (server.ts).
   const clock = deps.clock ?? Date.now;
   deps.deliveries.onProcess(source.name, async (d) => {
     try {
