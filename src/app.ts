@@ -201,8 +201,21 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   /** A long connection is held by one replica at a time (coordination.hold); anything else starts here. */
   async function startAdapter(a: ChatAdapter): Promise<void> {
     try {
-      if (a.holdsConnection) held.push(await coordination.hold(`connection:${a.platform}`, { start: () => a.start(), stop: () => a.stop() }));
-      else await a.start();
+      // opsbot_chat_connection_held: 1 on the replica that holds the platform's long connection (metrics/operational.ts).
+      const mark = (v: number) => metrics.connectionHeld.set({ platform: a.platform }, v);
+      if (a.holdsConnection) {
+        mark(0);
+        held.push(await coordination.hold(`connection:${a.platform}`, {
+          start: async () => {
+            await a.start();
+            mark(1);
+          },
+          stop: async () => {
+            mark(0);
+            await a.stop();
+          },
+        }));
+      } else await a.start();
     } catch (err) {
       log.error({ err, platform: a.platform }, 'chat adapter failed to start');
     }

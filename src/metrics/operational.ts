@@ -4,7 +4,7 @@
  * counters, and label values from closed sets: sources, platforms, command names, products and
  * environments come from code or config, outcomes from the lists below, never from request data.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** How the HTTP side of a webhook source (core/mount-source.ts) ended, one value per contract status. */
 export const WEBHOOK_OUTCOMES = ['accepted', 'duplicate', 'rejected_unauthorized', 'rejected_malformed', 'rejected_media_type', 'failed'] as const;
@@ -69,6 +69,12 @@ export function operationalSeries(registry: Registry) {
       name: 'opsbot_escalations_total',
       help: 'Alert escalations (the next person in the chain was paged), by alert source',
       labelNames: ['source'],
+      registers,
+    }),
+    connectionHeld: new Gauge({
+      name: 'opsbot_chat_connection_held',
+      help: 'Long connections (DingTalk Stream, WeCom bot websocket): 1 on the replica that holds the platform connection, else 0',
+      labelNames: ['platform'],
       registers,
     }),
   };

@@ -14,6 +14,9 @@ import { webhookObserver } from '../../src/metrics/observers.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createTestBot } from '../helpers/test-bot.ts';
+import { createOpsbot } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { ChatAdapter } from '../../src/core/transport.ts';
 import { WEEK_YAML } from './week.ts';
 
 /** A made-up source: token header, `id` as the delivery id, `bad: true` fails processing. */
@@ -107,5 +110,22 @@ describe('commands and deploys', () => {
     const duration = await samples(m, 'opsbot_deploy_duration_seconds');
     expect(duration['opsbot_deploy_duration_seconds_count{"product":"demo","env":"env-1","result":"succeeded"}']).toBe(3);
     expect(duration['opsbot_deploy_duration_seconds_count{"product":"demo","env":"env-1","result":"failed"}']).toBe(1);
+  });
+});
+
+describe('long connections', () => {
+  it('marks the platform whose long connection this replica holds', async () => {
+    const { config } = loadConfig({ file: 't.yaml', text: WEEK_YAML, env: {} });
+    let started = false;
+    // A stand-in for the DingTalk Stream / WeCom websocket adapters (holdsConnection: coordination.hold).
+    const streaming: ChatAdapter = {
+      platform: 'test', addressPrefixes: ['stream'], holdsConnection: true, routes: () => [],
+      start: async () => void (started = true), stop: async () => void (started = false), send: async () => {},
+    };
+    const opsbot = await createOpsbot({ config, log: pino({ level: 'silent' }), store: new MemoryStore(), adapters: [streaming] });
+    await opsbot.start();
+    stop = () => opsbot.stop();
+    expect(started).toBe(true);
+    expect(await samples(opsbot.metrics, 'opsbot_chat_connection_held')).toEqual({ 'opsbot_chat_connection_held{"platform":"test"}': 1 });
   });
 });
