@@ -1,18 +1,16 @@
 /**
  * Delivery metrics as a feature (issue 21; always on): the `/stats` service, the DORA gauges on the
  * bot's registry, the deploy counters and duration histogram from `deploy.finished` (src/deploy/tasks.ts
- * EventMap; the runner stays untouched), tag times from `gitlab.tag.created` (lead time), and the
+ * EventMap; the runner stays untouched), merge and tag times from GitLab's events (lead time), and the
  * weekly digest when `metrics.digest.enabled`. Listed after the deploy, GitLab and alert features so an
  * alert engine's `ALERTS_HISTORY` is already provided when this one looks.
  */
 import { metricsCommands } from '../../commands/index.ts';
 import { defineFeature, provide } from '../core/feature.ts';
-import type { DomainEvent } from '../core/events.ts';
-import { matchProject } from '../sources/gitlab/routing.ts';
-import type { GitlabTagEvent } from '../sources/gitlab/events.ts';
+import { recordChangeTimes } from './change-times.ts';
 import { digestJob } from './digest.ts';
 import { registerDoraSeries } from './dora-series.ts';
-import { ALERTS_HISTORY, recordChangeTime, sentryAlertsHistory } from './history.ts';
+import { ALERTS_HISTORY, sentryAlertsHistory } from './history.ts';
 import { metricsMessages } from './messages.ts';
 import { createStatsService, STATS } from './stats.ts';
 
@@ -38,12 +36,7 @@ export const metricsFeature = defineFeature({
           metrics.deployDuration.observe({ product: task.product, env: task.env, result }, Math.max(0, task.finishedAt - task.startedAt) / 1000);
         }
       }),
-      events.on('gitlab.tag.created', async (e: DomainEvent<GitlabTagEvent>) => {
-        // A tag on a product's own project names the release it becomes (component tags go through releasesFromTags: history.ts).
-        for (const m of matchProject(config, e.payload.project.path)) {
-          if (!m.component) await recordChangeTime(store, { product: m.product, release: e.payload.tag, at: e.occurredAt });
-        }
-      }),
+      ...recordChangeTimes({ config, store, events }),
     ];
     const digest = config.metrics.digest.enabled
       ? digestJob({ config, stats, outbox: deps.outbox, locale: deps.locale, clock, timers: deps.coordination.timers, log: log.child({ feature: 'metrics' }) })

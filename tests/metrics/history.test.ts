@@ -71,13 +71,17 @@ function featureDeps(extra: { alerts?: AlertRecord[] } = {}) {
 }
 
 describe('metrics feature', () => {
-  it('records a tag on the product project as the change time of that release; component tags are left to releasesFromTags', async () => {
+  it('records a tag on the product project (or the merge it tags) as the change time of that release; component tags are left to releasesFromTags', async () => {
     const { deps, store, events } = featureDeps();
     const c = await metricsFeature.setup(deps);
     const tag = (path: string, name: string, at: number) => events.emit({ type: 'gitlab.tag.created', payload: { project: { id: 1, path }, tag: name }, occurredAt: at });
     await tag('group/demo', 'v1.3.0', 1_000);
     await tag('group/app', 'app-7', 2_000);
     expect(await changeTimes(store)).toEqual([{ product: 'demo', release: 'v1.3.0', at: 1_000 }]);
+    // A tag on a merge commit we saw: the change began at the merge.
+    await events.emit({ type: 'gitlab.merge_request.merged', payload: { project: { id: 1, path: 'group/demo' }, id: 9, iid: 3, action: 'merge', state: 'merged', title: 'fix', sourceBranch: 'fix', targetBranch: 'main', mergeCommitSha: 'abc' }, occurredAt: 3_000 });
+    await events.emit({ type: 'gitlab.tag.created', payload: { project: { id: 1, path: 'group/demo' }, tag: 'v1.4.0', sha: 'abc' }, occurredAt: 5_000 });
+    expect((await changeTimes(store)).find((x) => x.release === 'v1.4.0')?.at).toBe(3_000);
     await c.stop?.();
   });
 
