@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestBot } from '../helpers/test-bot.ts';
+import { filled } from './grafana-vars.ts';
 import { PROMTOOL_BIN } from './promtool.ts';
 
 interface Panel {
@@ -19,8 +20,6 @@ const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.exp
 /** Contract series that other features register (only when their platform or engine is configured). */
 const FROM_OTHER_FEATURES = ['opsbot_alerts_open', 'opsbot_platform_calls_total', 'opsbot_platform_quota_remaining'];
 
-/** Grafana's variables as a query would see them (all products/environments, the 7-day window). */
-const filled = (e: string) => e.replaceAll('$product', '.*').replaceAll('$env', '.*').replaceAll('$window', '7d').replaceAll('$__rate_interval', '5m');
 
 describe('Grafana dashboard', () => {
   it('queries only series the bot exposes', async () => {

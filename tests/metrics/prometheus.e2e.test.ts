@@ -2,6 +2,7 @@
 // while the scripted week (week.ts) runs real deploys and records alerts; PromQL over its HTTP API then
 // answers the deploy count and the change failure rate computed by hand there, and promtool finds
 // opsbot's own series clean.
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { createOpsbot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { replyToText } from '../../src/core/bot.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { filled } from './grafana-vars.ts';
 import { defaultFamilies, promtoolCheck, withoutFamilies } from './promtool.ts';
 import { startPrometheus, type RealPrometheus } from './real-prometheus.ts';
 import { fakeClock, runWeek, W, WEEK_YAML } from './week.ts';
@@ -58,6 +60,12 @@ describe('real Prometheus scraping the bot', () => {
     expect((await prom.query('opsbot_dora_lead_time_seconds{product="demo",env="prod",window="7d"}'))[0]?.value).toBe(23 * 3600);
     // Commands by name and outcome: seven deploy/rollback commands ran.
     expect(await prom.waitFor('sum(opsbot_commands_total{command=~"deploy|rollback",outcome="ok"})', (v) => v === 7)).toBe(7);
+
+    // The dashboard's own stat queries (deploy/grafana/opsbot.json, variables as "All" and 7d) answer the same.
+    const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/opsbot.json', import.meta.url), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const panelQuery = (title: string) => filled(dashboard.panels.find((p) => p.title === title)!.targets![0]!.expr);
+    expect((await prom.query(panelQuery('Deployments')))[0]?.value).toBe(4);
+    expect((await prom.query(panelQuery('Change failure rate')))[0]?.value).toBeCloseTo(0.4);
 
     // The chat answers the same week with the same figures.
     expect(await say('/stats demo 7d')).toContain('40% (2/5)');
