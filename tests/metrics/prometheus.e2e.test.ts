@@ -11,6 +11,7 @@ import { createOpsbot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { replyToText } from '../../src/core/bot.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { fixtureBytes, fixtureHeaders, SECRET as GITLAB_SECRET } from '../sources/gitlab/helpers.ts';
 import { filled } from './grafana-vars.ts';
 import { defaultFamilies, promtoolCheck, withoutFamilies } from './promtool.ts';
 import { startPrometheus, type RealPrometheus } from './real-prometheus.ts';
@@ -25,7 +26,9 @@ describe('real Prometheus scraping the bot', () => {
   it('answers the deploy count and change failure rate of the scripted week through PromQL', { timeout: 180_000 }, async () => {
     const clock = fakeClock(W - 4 * 86_400_000);
     // The DORA gauges are cached for a second here: scrapes during the week see fresh figures soon.
-    const { config } = loadConfig({ file: 'test.yaml', text: `${WEEK_YAML}metrics: { doraCacheSeconds: 1 }\n`, env: {} });
+    // GitLab on (a made-up URL nothing calls: a push event only becomes a card) so webhooks reach the counters too.
+    const gitlab = `gitlab: { url: "http://127.0.0.1:9", token: glpat-test-0000, webhookSecret: ${GITLAB_SECRET} }\n`;
+    const { config } = loadConfig({ file: 'test.yaml', text: `${WEEK_YAML}metrics: { doraCacheSeconds: 1 }\n${gitlab}`, env: {} });
     const store = new MemoryStore();
     const adapter = new CaptureAdapter();
     const opsbot = await createOpsbot({ config, log: pino({ level: 'silent' }), store, adapters: [adapter], clock: clock.now });
@@ -44,6 +47,10 @@ describe('real Prometheus scraping the bot', () => {
       return adapter.sent.slice(before).map((m) => replyToText(m.reply)).join('\n');
     };
     await runWeek({ opsbot, store }, clock);
+    // Webhooks (the fixture push from /work/shared/fixtures/gitlab): accepted, the same again (duplicate), a wrong token.
+    const push = (token: string) =>
+      fetch(`http://127.0.0.1:${botPort}/webhooks/gitlab`, { method: 'POST', headers: { ...fixtureHeaders('push.headers.json'), 'x-gitlab-token': token }, body: fixtureBytes('push.json') }).then((r) => r.status);
+    expect([await push(GITLAB_SECRET), await push(GITLAB_SECRET), await push('wrong')]).toEqual([200, 200, 401]);
 
     // The counters: six deploy tasks (five succeeded, one failed) and one rollback, from deploy.finished.
     expect(await prom.waitFor('sum(opsbot_deploys_total{product="demo"})', (v) => v === 6)).toBe(6);
@@ -66,6 +73,10 @@ describe('real Prometheus scraping the bot', () => {
     const panelQuery = (title: string) => filled(dashboard.panels.find((p) => p.title === title)!.targets![0]!.expr);
     expect((await prom.query(panelQuery('Deployments')))[0]?.value).toBe(4);
     expect((await prom.query(panelQuery('Change failure rate')))[0]?.value).toBeCloseTo(0.4);
+
+    for (const outcome of ['accepted', 'duplicate', 'rejected_unauthorized']) {
+      expect(await prom.waitFor(`sum(opsbot_webhook_deliveries_total{source="gitlab",outcome="${outcome}"})`, (v) => v === 1)).toBe(1);
+    }
 
     // The chat answers the same week with the same figures.
     expect(await say('/stats demo 7d')).toContain('40% (2/5)');
