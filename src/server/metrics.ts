@@ -18,6 +18,9 @@ export function createMetrics(sources: MetricSources = {}) {
     g.reset();
     for (const r of rows) g.set({ platform: r.platform }, r[which]);
   };
+  // prom-client's Node/process defaults stay (heap, event-loop lag). One of them is a gauge named
+  // `opsbot_nodejs_active_handles_total`, which `promtool check metrics` flags (alerting-and-engines.md §2);
+  // it is prom-client's name, so the promtool check covers opsbot's own series (tests/metrics/promtool.ts).
   collectDefaultMetrics({ register: registry, prefix: 'opsbot_' });
   return {
     registry,
