@@ -10,6 +10,7 @@ import { defineFeature, provide } from '../core/feature.ts';
 import { recordChangeTimes } from './change-times.ts';
 import { digestJob } from './digest.ts';
 import { registerDoraSeries } from './dora-series.ts';
+import { registerQueueSeries } from './queue-series.ts';
 import { ALERTS_HISTORY, sentryAlertsHistory } from './history.ts';
 import { metricsMessages } from './messages.ts';
 import { createStatsService, STATS } from './stats.ts';
@@ -25,6 +26,7 @@ export const metricsFeature = defineFeature({
     const alerts = () => deps.services.get(ALERTS_HISTORY) ?? sentryAlertsHistory;
     const stats = createStatsService({ config, store, clock, locale: deps.locale, alerts });
     registerDoraSeries(metrics.registry, { config, store, clock, alerts });
+    registerQueueSeries(metrics.registry, { deliveries: deps.coordination.deliveries?.collection, cacheSeconds: () => config.metrics.doraCacheSeconds });
 
     const offs = [
       events.on('deploy.finished', (e) => {

@@ -3,7 +3,7 @@
 // and the duration histogram from `deploy.finished` (metrics feature).
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryPipeline } from '../../src/core/deliveries.ts';
+import { DeliveryPipeline, type StoredDelivery } from '../../src/core/deliveries.ts';
 import { BadRequestError } from '../../src/core/errors.ts';
 import { EventBus } from '../../src/core/events.ts';
 import { mountSource } from '../../src/core/mount-source.ts';
@@ -11,6 +11,7 @@ import type { RawRequest } from '../../src/core/transport.ts';
 import type { WebhookSource } from '../../src/core/webhook-source.ts';
 import { DEPLOYS } from '../../src/deploy/service.ts';
 import { webhookObserver } from '../../src/metrics/observers.ts';
+import { registerQueueSeries } from '../../src/metrics/queue-series.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createTestBot } from '../helpers/test-bot.ts';
@@ -127,5 +128,20 @@ describe('long connections', () => {
     stop = () => opsbot.stop();
     expect(started).toBe(true);
     expect(await samples(opsbot.metrics, 'opsbot_chat_connection_held')).toEqual({ 'opsbot_chat_connection_held{"platform":"test"}': 1 });
+  });
+});
+
+describe('webhook queue depth', () => {
+  it('counts pending deliveries by source from the store at scrape time, cached', async () => {
+    const metrics = createMetrics();
+    const docs = [
+      { source: 'gitlab', status: 'pending' }, { source: 'gitlab', status: 'pending' }, { source: 'sentry', status: 'pending' }, { source: 'sentry', status: 'processed' },
+    ] as StoredDelivery[];
+    let reads = 0;
+    const deliveries = { list: async (o?: { filter?: (d: StoredDelivery) => boolean }) => (reads++, docs.filter(o?.filter ?? (() => true))) };
+    registerQueueSeries(metrics.registry, { deliveries, cacheSeconds: () => 60 });
+    expect(await samples(metrics, 'opsbot_webhook_pending')).toEqual({ 'opsbot_webhook_pending{"source":"gitlab"}': 2, 'opsbot_webhook_pending{"source":"sentry"}': 1 });
+    await metrics.registry.metrics();
+    expect(reads).toBe(1);
   });
 });
