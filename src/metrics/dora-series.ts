@@ -37,8 +37,10 @@ export function registerDoraSeries(registry: Registry, d: { config: Config; stor
   const compute = async (now: number): Promise<Row[]> => {
     const out: Row[] = [];
     const failureWindowMs = d.config.metrics.changeFailureWindowHours * 3_600_000;
+    // One read of the store per computation, split by product (not one read per product).
+    const all = await loadHistory(d.store, d.alerts());
     for (const [product, p] of Object.entries(d.config.products)) {
-      const h = await loadHistory(d.store, d.alerts(), product);
+      const h = { deploys: all.deploys.filter((x) => x.product === product), alerts: all.alerts.filter((x) => x.product === product), changes: all.changes.filter((x) => x.product === product) };
       for (const [window, days] of Object.entries(WINDOWS)) {
         const period = periodsOf(days, now).current;
         for (const env of Object.keys(p.environments)) out.push({ labels: { product, env, window }, f: dora(h, period, { failureWindowMs }, env) });
