@@ -27,6 +27,7 @@ import oncallOverride from './oncall-override.ts';
 import mute from './mute.ts';
 import unmute from './unmute.ts';
 import login from './login.ts';
+import stats from './stats.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -45,4 +46,6 @@ export const muteCommands = list(mute, unmute);
 
 export const webCommands = list(login);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands, ...webCommands];
+export const metricsCommands = list(stats);
+
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands, ...webCommands, ...metricsCommands];

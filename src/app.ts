@@ -24,6 +24,7 @@ import { startTakeoverLoop } from './core/takeover.ts';
 import type { ChatAdapter, WebhookRoute } from './core/transport.ts';
 import { features as allFeatures, registerAllMessages } from './features.ts';
 import { PLATFORM_IDENTITIES } from './platforms.ts';
+import { webhookObserver } from './metrics/observers.ts';
 import { createMetrics, type Metrics } from './server/metrics.ts';
 import { createApp, listen } from './server/server.ts';
 import type { Held } from './store/coordination.ts';
@@ -96,6 +97,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const people = new People(config, PLATFORM_IDENTITIES);
   const dispatcher = new Dispatcher({
     config, store, log, outbox, locale: config.locale, clock, registry, services, people, confirmations, confirmTtlMs: config.confirm.ttlSeconds * 1000,
+    onCommand: (command, outcome) => metrics.commands.inc({ command, outcome }),
   });
   const bot = new Bot({
     dispatcher, store, outbox, log, clock,
@@ -122,7 +124,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   const routes = [
     ...adapters.flatMap((a) => a.routes()),
     ...contributions.flatMap((c) => c.routes ?? []),
-    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log })),
+    ...contributions.flatMap((c) => c.sources ?? []).map((s) => mountSource(s, { deliveries, events, log, observer: webhookObserver(metrics) })),
   ];
   const storage = store.health;
   storage?.onFailure(() => metrics.storageWriteFailures.inc());
@@ -199,8 +201,21 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
   /** A long connection is held by one replica at a time (coordination.hold); anything else starts here. */
   async function startAdapter(a: ChatAdapter): Promise<void> {
     try {
-      if (a.holdsConnection) held.push(await coordination.hold(`connection:${a.platform}`, { start: () => a.start(), stop: () => a.stop() }));
-      else await a.start();
+      // opsbot_chat_connection_held: 1 on the replica that holds the platform's long connection (metrics/operational.ts).
+      const mark = (v: number) => metrics.connectionHeld.set({ platform: a.platform }, v);
+      if (a.holdsConnection) {
+        mark(0);
+        held.push(await coordination.hold(`connection:${a.platform}`, {
+          start: async () => {
+            await a.start();
+            mark(1);
+          },
+          stop: async () => {
+            mark(0);
+            await a.stop();
+          },
+        }));
+      } else await a.start();
     } catch (err) {
       log.error({ err, platform: a.platform }, 'chat adapter failed to start');
     }

@@ -15,6 +15,7 @@ import { deployFeature } from './deploy/feature.ts';
 import { freezeFeature } from './freeze/feature.ts';
 import { oncallFeature } from './oncall/feature.ts';
 import { muteFeature } from './mute/feature.ts';
+import { metricsFeature } from './metrics/feature.ts';
 import { gitlabFeature } from './sources/gitlab/feature.ts';
 import { sentryFeature } from './sources/sentry/feature.ts';
 import { webFeature } from './web/feature.ts';
@@ -23,7 +24,7 @@ import { webFeature } from './web/feature.ts';
 const coreFeature = defineFeature({ name: 'core', commands: coreCommands, messages: coreMessages, enabled: () => true, setup: () => ({}) });
 
 export function features(o: { consoleIO?: ConsoleIO } = {}): Feature[] {
-  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature, webFeature];
+  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature, webFeature, metricsFeature];
 }
 
 /** Every feature's message catalog, whether or not it is on (its commands still answer "not configured"). */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { sectionSchemas } from './sections.ts';
 import { PLATFORM_IDENTITIES } from '../platforms.ts';
 import { webConfigSchema } from '../web/config.ts';
+import { metricsConfigSchema } from '../metrics/config.ts';
 
 /** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
 function isChatAddress(a: string): boolean {
@@ -123,6 +124,8 @@ export const configSchema = z.strictObject({
   /** Quiet windows (src/mute/config.ts, issue 18 §3). */
   mute: sectionSchemas.mute,
   web: webConfigSchema.optional(),
+  /** Delivery metrics and the weekly digest (src/metrics/config.ts). */
+  metrics: metricsConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

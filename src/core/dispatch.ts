@@ -35,12 +35,16 @@ export interface DispatcherDeps {
   people: People;
   confirmations: Pick<Confirmations, 'propose'>;
   confirmTtlMs: number;
+  /** Every command's outcome, by command name (metrics: `opsbot_commands_total`); `unknown` for no such command. */
+  onCommand?: ((command: string, outcome: AuditEntry['outcome'] | 'unknown') => void) | undefined;
 }
 
 /** What the steps share for one message. */
 interface Turn {
   msg: IncomingMessage;
   person: PersonRef | undefined;
+  /** The resolved command's name, once known (the metric's bounded label; the audit keeps the text). */
+  name?: string;
   t: CommandContext<unknown>['t'];
   audit(command: string, outcome: AuditEntry['outcome'], detail?: string): Promise<void>;
 }
@@ -67,7 +71,11 @@ export class Dispatcher {
     }
     if (!parsed) return [];
     const spec = this.d.registry.resolve(parsed);
-    if (!spec) return [cardReply(unknownCommandCard(parsed.name, this.d.registry.suggest(parsed.name), turn.t))];
+    if (!spec) {
+      this.d.onCommand?.('-', 'unknown');
+      return [cardReply(unknownCommandCard(parsed.name, this.d.registry.suggest(parsed.name), turn.t))];
+    }
+    turn.name = spec.name;
     const commandText = `/${spec.name}${parsed.rest ? ' ' + parsed.rest : ''}`;
     try {
       await this.authorize(turn, spec, commandText);
@@ -87,15 +95,18 @@ export class Dispatcher {
   private turn(msg: IncomingMessage): Turn {
     const { store, log, clock, locale } = this.d;
     const person = this.d.people.personOf(msg.sender);
-    return {
+    const turn: Turn = {
       msg,
       person,
       t: (key, vars) => translate(locale, key, vars),
-      audit: (command, outcome, detail) =>
-        store
+      audit: (command, outcome, detail) => {
+        if (turn.name) this.d.onCommand?.(turn.name, outcome);
+        return store
           .audit({ at: new Date(clock()).toISOString(), actor: person?.id ?? `${msg.platform}:${msg.sender.id}`, platform: msg.platform, chat: msg.chat, command, outcome, ...(detail ? { detail } : {}) })
-          .catch((err: unknown) => log.error({ err }, 'audit write failed')),
+          .catch((err: unknown) => log.error({ err }, 'audit write failed'));
+      },
     };
+    return turn;
   }
 
   /** Roles, before the args are read (a viewer typing /deploy is told so, not shown a usage card). */

@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), one registry per bot instance so tests do not collide. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { operationalSeries } from '../metrics/operational.ts';
 
 /** Live figures read at scrape time (the outbox's ledger: a store query, so only when scraped). */
 export interface MetricSources {
@@ -17,9 +18,14 @@ export function createMetrics(sources: MetricSources = {}) {
     g.reset();
     for (const r of rows) g.set({ platform: r.platform }, r[which]);
   };
+  // prom-client's Node/process defaults stay (heap, event-loop lag). One of them is a gauge named
+  // `opsbot_nodejs_active_handles_total`, which `promtool check metrics` flags (alerting-and-engines.md §2);
+  // it is prom-client's name, so the promtool check covers opsbot's own series (tests/metrics/promtool.ts).
   collectDefaultMetrics({ register: registry, prefix: 'opsbot_' });
   return {
     registry,
+    /** Webhooks, commands, deploys, escalations (src/metrics/operational.ts). */
+    ...operationalSeries(registry),
     httpRequests: new Counter({ name: 'opsbot_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     httpDuration: new Histogram({ name: 'opsbot_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
     storageWriteFailures: new Counter({ name: 'opsbot_storage_write_failures_total', help: 'Durable writes the store refused (disk full, read-only database)', registers: [registry] }),
