@@ -19,6 +19,8 @@ import cancel from './cancel.ts';
 import releases from './releases.ts';
 import release from './release.ts';
 import gitlab from './gitlab.ts';
+import am from './am.ts';
+import alerts from './alerts.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -31,5 +33,7 @@ export const coreCommands = list(help, whoami, confirm, cancelConfirmation, outb
 export const deployCommands = list(deploy, rollback, status, tasks, task, cancel, releases, release);
 export const sentryCommands = list(sentry);
 export const gitlabCommands = list(gitlab);
+export const alertmanagerCommands = list(am);
+export const alertsCommands = list(alerts);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands];
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...alertmanagerCommands, ...alertsCommands];

@@ -14,12 +14,15 @@ import { registerMessages } from './core/i18n.ts';
 import { deployFeature } from './deploy/feature.ts';
 import { gitlabFeature } from './sources/gitlab/feature.ts';
 import { sentryFeature } from './sources/sentry/feature.ts';
+import { alertmanagerFeature } from './sources/alertmanager/feature.ts';
+import { alertsFeature } from './alerts/feature.ts';
 
 /** The core's own commands and strings (help, whoami, confirmations), as a feature like the others. */
 const coreFeature = defineFeature({ name: 'core', commands: coreCommands, messages: coreMessages, enabled: () => true, setup: () => ({}) });
 
 export function features(o: { consoleIO?: ConsoleIO } = {}): Feature[] {
-  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, deployFeature, sentryFeature];
+  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, deployFeature, sentryFeature,
+    alertmanagerFeature, alertsFeature];
 }
 
 /** Every feature's message catalog, whether or not it is on (its commands still answer "not configured"). */
