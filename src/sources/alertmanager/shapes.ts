@@ -28,7 +28,7 @@ export const webhookAlertSchema = z.looseObject({
 export const webhookMessageSchema = z.looseObject({
   version: z.string().default('4'),
   groupKey: z.string().default(''),
-  truncatedAlerts: z.number().int().min(0).default(0),
+  truncatedAlerts: z.number().int().min(0).nullish().transform((v) => v ?? 0),
   receiver: z.string().default(''),
   status: z.enum(['firing', 'resolved']),
   alerts: z.array(webhookAlertSchema),
