@@ -55,17 +55,18 @@ async function fakeAlertmanager(state: { silences: Record<string, unknown>[]; de
   return `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
 }
 
-function setup(over: { url?: string; clock?: () => number } = {}) {
+function setup(over: { url?: string; am?: Record<string, unknown>; currentDeploy?: (p: string, e: string) => Promise<{ release: string } | undefined> } = {}) {
   const store = new MemoryStore();
   const now = { t: Date.parse('2026-12-02T05:01:00Z') };
-  const clock = over.clock ?? (() => now.t);
+  const clock = () => now.t;
   const outbox = new FakeOutbox(clock);
   const config = botConfig();
-  const am = amConfig({ silencedCheckSeconds: 1 });
+  const am = amConfig({ silencedCheckSeconds: 1, ...over.am });
   const api = over.url ? new AlertmanagerApi(over.url) : undefined;
-  const alerts = new AmAlerts({ config, am, store, outbox, log: silentLog, locale: 'zh-CN', clock, people: peopleOf(config), timers: new StoreTimers({ store, log: silentLog, clock, pollMs: 0 }), api });
+  const timers = new StoreTimers({ store, log: silentLog, clock, pollMs: 0 });
+  const alerts = new AmAlerts({ config, am, store, outbox, log: silentLog, locale: 'zh-CN', clock, people: peopleOf(config), timers, api, currentDeploy: over.currentDeploy });
   const service = new AlertmanagerService(alerts, api, clock);
-  return { alerts, outbox, now, service, store };
+  return { alerts, outbox, now, service, store, timers };
 }
 
 describe('Alertmanager alerts on the shared engine', () => {
@@ -141,5 +142,26 @@ describe('Alertmanager alerts on the shared engine', () => {
     expect(await board.counts()).toEqual([{ source: 'alertmanager', severity: 'critical', n: 3 }]);
     await alerts.onNotification(msg('resolved-v4.json'), 'd2');
     expect(await board.open()).toEqual([]);
+  });
+
+  it('escalates an unacknowledged critical alert like Sentry alerts (owners + chain @-mentioned); an acked one does not', async () => {
+    const { alerts, outbox, now, service, timers } = setup({ am: { escalation: { afterMinutes: 10, to: 'dingtalk:cid-oncall', chain: ['carol'] } } });
+    await alerts.onNotification(msg('firing-v4.json'), 'd1');
+    await service.act({ action: 'ack', id: '1a2b3c4d5e6f7081', by: { id: 'bob', name: 'Bob' } }, tr);
+    now.t += 11 * 60_000;
+    await timers.runDue();
+    const esc = outbox.to('dingtalk:cid-oncall');
+    expect(esc.map((m) => m.cardKey).sort()).toEqual(['alertmanager:escalation:2b3c4d5e6f708192:1', 'alertmanager:escalation:3c4d5e6f708192a3:1']);
+    expect(esc[0]!.mentions).toEqual(['ding-alice', 'ding-bob', 'ding-carol']);
+    expect(replyToText(esc[0]!.reply)).toContain('[升级]');
+  });
+
+  it('offers Rollback for the routed product environment only where opsbot deployed', async () => {
+    const deployed = setup({ currentDeploy: async () => ({ release: 'v1.1.0' }) });
+    await deployed.alerts.onNotification(msg('firing-v4.json'), 'd1');
+    expect(replyToText(deployed.outbox.sent[0]!.reply)).toContain('/rollback demo prod');
+    const never = setup({ currentDeploy: async () => undefined });
+    await never.alerts.onNotification(msg('firing-v4.json'), 'd1');
+    expect(replyToText(never.outbox.sent[0]!.reply)).not.toContain('/rollback');
   });
 });
