@@ -32,7 +32,8 @@ export const alertsFeature = defineFeature({
     }
     const board = new AlertBoard(sources);
     const names = sources.map((s) => s.source);
-    new Gauge({
+    // Registered once per registry (a metrics feature may have created it first: then it owns collection).
+    if (!deps.metrics.registry.getSingleMetric('opsbot_alerts_open')) new Gauge({
       name: 'opsbot_alerts_open',
       help: 'Alerts firing now (open or acknowledged, not resolved), by source and severity',
       labelNames: ['source', 'severity'],

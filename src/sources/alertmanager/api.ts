@@ -3,6 +3,7 @@
  * verified on 0.25): `POST /api/v2/silences` → `{silenceID}`, `DELETE /api/v2/silence/{id}` (singular),
  * `GET /api/v2/alerts?filter=…` (active alerts only: resolved ones are filtered out by the API).
  */
+import { request } from 'undici';
 import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
 
@@ -26,15 +27,16 @@ export class AlertmanagerApi {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.base.replace(/\/+$/, '')}${path}`, {
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    // undici like every outbound client here (README "Dependencies"); the timeout bounds a hung Alertmanager.
+    const res = await request(`${this.base.replace(/\/+$/, '')}${path}`, {
       method,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    const text = await res.text();
-    if (!res.ok) throw new UpstreamError('alertmanager', res.status, text.slice(0, 200) || res.statusText);
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw new UpstreamError('alertmanager', res.statusCode, text.slice(0, 200));
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
