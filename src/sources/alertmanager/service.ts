@@ -94,6 +94,11 @@ export class AlertmanagerService {
         await record((x) => {
           x.silence = { id: silenceId, by: by.name, byId: by.id, until };
           delete x.silenceCheckedAt;
+          // Silencing is taking the alert: it also acknowledges (stops escalation), as the "an Ack that creates a silence".
+          if (x.status === 'open') {
+            x.status = 'acked';
+            x.statusBy = by.name;
+          }
         }, text);
         // A second click replaces the first silence: keep exactly one per alert.
         if (previous && previous !== silenceId) await this.api.expireSilence(previous).catch(() => undefined);

@@ -110,6 +110,7 @@ describe('Alertmanager alerts on the shared engine', () => {
     expect(card.cardKey).toBe('alertmanager:alert:1a2b3c4d5e6f7081');
     expect(textOf(card)).toContain('Alice 设置');
     expect(textOf(card)).toContain('/am unsilence 1a2b3c4d5e6f7081');
+    expect((await alerts.states.get('1a2b3c4d5e6f7081'))!.status).toBe('acked'); // silencing takes the alert: no escalation
     await service.act({ action: 'unsilence', id: '1a2b3c4d5e6f7081', by: { id: 'alice', name: 'Alice' } }, tr);
     expect(am.deleted).toEqual(['sil-1']);
     expect(textOf(outbox.sent.at(-1)!)).toContain('/am silence 1a2b3c4d5e6f7081 1h');
