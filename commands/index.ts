@@ -28,6 +28,8 @@ import mute from './mute.ts';
 import unmute from './unmute.ts';
 import login from './login.ts';
 import stats from './stats.ts';
+import am from './am.ts';
+import alerts from './alerts.ts';
 
 /**
  * A spec's handlers take its own args and services; the registry holds them under the general type
@@ -48,4 +50,7 @@ export const webCommands = list(login);
 
 export const metricsCommands = list(stats);
 
-export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...freezeCommands, ...oncallCommands, ...muteCommands, ...webCommands, ...metricsCommands];
+export const alertmanagerCommands = list(am);
+export const alertsCommands = list(alerts);
+
+export const commands: CommandSpec[] = [...coreCommands, ...sentryCommands, ...deployCommands, ...gitlabCommands, ...alertmanagerCommands, ...alertsCommands, ...freezeCommands, ...oncallCommands, ...muteCommands, ...webCommands, ...metricsCommands];

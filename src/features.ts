@@ -19,12 +19,15 @@ import { metricsFeature } from './metrics/feature.ts';
 import { gitlabFeature } from './sources/gitlab/feature.ts';
 import { sentryFeature } from './sources/sentry/feature.ts';
 import { webFeature } from './web/feature.ts';
+import { alertmanagerFeature } from './sources/alertmanager/feature.ts';
+import { alertsFeature } from './alerts/feature.ts';
 
 /** The core's own commands and strings (help, whoami, confirmations), as a feature like the others. */
 const coreFeature = defineFeature({ name: 'core', commands: coreCommands, messages: coreMessages, enabled: () => true, setup: () => ({}) });
 
 export function features(o: { consoleIO?: ConsoleIO } = {}): Feature[] {
-  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature, webFeature, metricsFeature];
+  return [coreFeature, consoleFeature(o.consoleIO), dingtalkFeature, wecomFeature, gitlabFeature, oncallFeature, muteFeature, freezeFeature, deployFeature, sentryFeature,
+    alertmanagerFeature, alertsFeature, webFeature, metricsFeature];
 }
 
 /** Every feature's message catalog, whether or not it is on (its commands still answer "not configured"). */

@@ -7,6 +7,7 @@ import { sectionSchemas } from './sections.ts';
 import { PLATFORM_IDENTITIES } from '../platforms.ts';
 import { webConfigSchema } from '../web/config.ts';
 import { metricsConfigSchema } from '../metrics/config.ts';
+import { alertmanagerConfigSchema } from '../sources/alertmanager/config.ts';
 
 /** `<prefix>:<id>` for a prefix some platform declares, or the bare `console`. */
 function isChatAddress(a: string): boolean {
@@ -114,6 +115,7 @@ export const configSchema = z.strictObject({
   deploy: sectionSchemas.deploy.prefault({}),
   sentry: sectionSchemas.sentry.optional(),
   gitlab: sectionSchemas.gitlab.optional(),
+  alertmanager: alertmanagerConfigSchema.optional(),
   people: z.record(z.string(), personSchema).default({}),
   teams: z.record(z.string(), teamSchema).default({}),
   products: z.record(z.string(), productSchema).default({}),

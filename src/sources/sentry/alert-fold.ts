@@ -3,7 +3,7 @@
  * lock): what an incoming alert says, and how it changes the count, status, routing and escalation.
  */
 import type { SentryConfig } from './config.ts';
-import { startCycle } from './escalation.ts';
+import { startCycle } from '../../alerts/escalation.ts';
 import type { SentryEventPayload } from './map.ts';
 import type { Route } from './routing.ts';
 import type { AlertState } from './state.ts';

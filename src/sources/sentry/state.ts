@@ -1,32 +1,16 @@
 /** The persisted state of one alert card (an issue, or a metric rule): survives restarts (escalation). */
 import type { SentryAlertView } from '../../../cards/sentry-alert.ts';
+import type { AlertCore } from '../../alerts/state.ts';
 import type { Collection, Store } from '../../store/types.ts';
 
-/** The card's fields (cards/sentry-alert.ts), plus routing, posting and escalation bookkeeping. */
-export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations'> {
-  product?: string | undefined;
-  paging: boolean;
-  chats: string[];
-  owners: string[];
-  history: string[];
-  /** chat → ms of the first post there. */
-  posted: Record<string, number>;
-  escalateAfterMinutes?: number | undefined;
-  /** Per-product `alerts.escalationChain` (else sentry.escalation.chain). */
-  escalationChain?: string[] | undefined;
-  /** When the next escalation is due (also a Timers timer: escalation.ts). */
-  escalateAt?: number | undefined;
-  /** Start of the current escalation cycle: part of the one-shot timer keys (escalation.ts). */
-  escalationEpoch?: number | undefined;
-  escalations: number;
+/**
+ * The card's fields (cards/sentry-alert.ts), plus the engine's routing, posting and escalation
+ * bookkeeping (src/alerts/state.ts; `escalationChain` is the per-product `alerts.escalationChain`,
+ * else sentry.escalation.chain).
+ */
+export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations'>, AlertCore {
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
   createdOnly?: boolean | undefined;
-  /**
-   * The last deliveries applied to this card. A crash between saving this state and marking the
-   * delivery processed re-runs the delivery after restart; it must not count twice.
-   */
-  recentDeliveries?: string[] | undefined;
-  updatedAt: number;
 }
 
 export const ALERTS_COLLECTION = 'sentry.alerts';

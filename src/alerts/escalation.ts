@@ -1,16 +1,23 @@
 /**
- * Escalation timers of unacknowledged paging alerts (issue 7 §6 on issue 9 §3's Timers seam;
- * docs/scale-out.md §0 flow 3). One timer per (alert, cycle, level): the key
- * `sentry:escalate:<alert>:<epoch>:L<n>` is one-shot (task_queue.dedupe_key is unique forever), and the
+ * Escalation timers of unacknowledged paging alerts, for every alert source (issue 7 §6 on issue 9 §3's
+ * Timers seam; docs/scale-out.md §0 flow 3). One timer per (alert, cycle, level): the key
+ * `<source>:escalate:<alert>:<epoch>:L<n>` is one-shot (task_queue.dedupe_key is unique forever), and the
  * epoch changes whenever a new escalation cycle starts (first page, re-open, unack), so a cancelled or
- * fired level never blocks a later cycle. SentryAlerts sends the cards; this file keeps the timers in step.
+ * fired level never blocks a later cycle. The engine (engine.ts) sends the cards; this file keeps the
+ * timers in step.
  */
-import type { Timers, TimerSpec } from '../../core/timers.ts';
-import type { Collection } from '../../store/types.ts';
-import type { AlertState } from './state.ts';
+import type { Timers, TimerSpec } from '../core/timers.ts';
+import type { Collection } from '../store/types.ts';
+import type { AlertCore as AlertState } from './state.ts';
 
-/** The Timers kind of escalation timers. */
-export const ESCALATION_TIMER = 'sentry.escalate';
+/** A source's escalation timers: the Timers kind (`sentry.escalate`) and the key's source prefix (`sentry`). */
+export interface EscalationNames {
+  kind: string;
+  prefix: string;
+}
+
+/** The names a source gets: `<source>.escalate`, keys `<source>:escalate:…`. */
+export const escalationNames = (source: string): EscalationNames => ({ kind: `${source}.escalate`, prefix: source });
 
 export interface EscalationPayload {
   alertKey: string;
@@ -21,19 +28,19 @@ export interface EscalationPayload {
   deferrals?: number;
 }
 
-export function escalationKey(p: EscalationPayload): string {
-  return `sentry:escalate:${p.alertKey}:${p.epoch}:L${p.level}${p.deferrals ? `:d${p.deferrals}` : ''}`;
+export function escalationKey(names: EscalationNames, p: EscalationPayload): string {
+  return `${names.prefix}:escalate:${p.alertKey}:${p.epoch}:L${p.level}${p.deferrals ? `:d${p.deferrals}` : ''}`;
 }
 
 /** The timer this state wants pending, if any (open, paging, with a due time and a cycle). */
-export function wantedTimer(s: AlertState | undefined): TimerSpec | undefined {
+export function wantedTimer(names: EscalationNames, s: AlertState | undefined): TimerSpec | undefined {
   if (!s || s.status !== 'open' || !s.paging || s.escalateAt === undefined || s.escalationEpoch === undefined) return undefined;
   const payload: EscalationPayload = { alertKey: s.key, epoch: s.escalationEpoch, level: s.escalations + 1 };
-  return { kind: ESCALATION_TIMER, key: escalationKey(payload), at: s.escalateAt, payload };
+  return { kind: names.kind, key: escalationKey(names, payload), at: s.escalateAt, payload };
 }
 
 /** The re-check of the handler: is this timer's escalation still the next thing this alert needs? */
-export function isDue(s: AlertState | undefined, p: EscalationPayload): s is AlertState {
+export function isDue<S extends AlertState>(s: S | undefined, p: EscalationPayload): s is S {
   return !!s && s.status === 'open' && s.paging && s.escalateAt !== undefined && s.escalationEpoch === p.epoch && s.escalations + 1 === p.level;
 }
 
@@ -52,13 +59,14 @@ export function asEscalationPayload(v: unknown): EscalationPayload | undefined {
 }
 
 /** Keeps each alert's pending escalation timer in step with its state. */
-export class EscalationScheduler {
+export class EscalationScheduler<S extends AlertState = AlertState> {
   private readonly scheduled = new Set<string>();
   private resumed = false;
 
   constructor(
     private readonly timers: Timers,
-    private readonly states: Collection<AlertState>,
+    private readonly states: Collection<S>,
+    private readonly names: EscalationNames,
   ) {}
 
   /**
@@ -66,9 +74,9 @@ export class EscalationScheduler {
    * re-open), schedule the one the state wants (idempotent on the key; once per key per process, so a
    * storm does not re-insert it on every event).
    */
-  async sync(before: AlertState | undefined, after: AlertState): Promise<void> {
-    const prev = wantedTimer(before);
-    const next = wantedTimer(after);
+  async sync(before: S | undefined, after: S): Promise<void> {
+    const prev = wantedTimer(this.names, before);
+    const next = wantedTimer(this.names, after);
     if (prev && prev.key !== next?.key) {
       await this.timers.cancel(prev.key);
       this.scheduled.delete(prev.key);

@@ -1,4 +1,4 @@
-/** Per-chat, in-memory send bookkeeping of the alert engine (alerts.ts): budget window, folding sets. */
+/** Per-chat, in-memory send bookkeeping of the alert engine (engine.ts): budget window, folding sets. */
 export interface Lane {
   sentAt: number[];
   /** card key → last send in this chat (also "posted, in memory"). */
@@ -7,7 +7,7 @@ export interface Lane {
   dirty: Set<string>;
   /** Dirty keys that skip the refresh interval (someone acted on them). */
   urgent: Set<string>;
-  /** issue key → digest card key it was folded into. */
+  /** alert key → digest card key it was folded into. */
   digestOf: Map<string, string>;
   digestMembers: Map<string, string[]>;
 }

@@ -1,0 +1,51 @@
+/**
+ * The cross-source part of alerting as a feature, listed after the alert sources: the `/alerts` board
+ * over every source that is on, and the `opsbot_alerts_open{source,severity}` gauge (contract.md),
+ * collected at scrape time from the sources' state (so it is right on every replica).
+ */
+import { Gauge } from 'prom-client';
+import { alertsCommands } from '../../commands/index.ts';
+import { defineFeature, provide } from '../core/feature.ts';
+import { ALERTMANAGER } from '../sources/alertmanager/service.ts';
+import { alertmanagerMessages } from '../sources/alertmanager/messages.ts';
+import { SENTRY } from '../sources/sentry/service.ts';
+import { AlertBoard, ALERTS, type BoardSource } from './board.ts';
+
+export const alertsFeature = defineFeature({
+  name: 'alerts',
+  commands: alertsCommands,
+  messages: alertmanagerMessages,
+  enabled: (config) => config.sentry !== undefined || config.alertmanager !== undefined,
+  setup(deps) {
+    const sources: BoardSource[] = [];
+    const sentry = deps.services.get(SENTRY);
+    if (sentry) sources.push({ source: 'sentry', states: sentry.alerts.states, severityOf: (s) => (s as { level?: string }).level ?? 'error', sinceOf: (s) => (s as { firstSeen?: string }).firstSeen });
+    const am = deps.services.get(ALERTMANAGER);
+    if (am) {
+      sources.push({
+        source: 'alertmanager',
+        states: am.alerts.states as unknown as BoardSource['states'],
+        severityOf: (s) => (s as { severity?: string }).severity ?? 'none',
+        sinceOf: (s) => (s as { startsAt?: string }).startsAt,
+        silenced: (s) => !!(s as { silence?: unknown }).silence,
+      });
+    }
+    const board = new AlertBoard(sources);
+    const names = sources.map((s) => s.source);
+    // Registered once per registry (a metrics feature may have created it first: then it owns collection).
+    if (!deps.metrics.registry.getSingleMetric('opsbot_alerts_open')) new Gauge({
+      name: 'opsbot_alerts_open',
+      help: 'Alerts firing now (open or acknowledged, not resolved), by source and severity',
+      labelNames: ['source', 'severity'],
+      registers: [deps.metrics.registry],
+      async collect() {
+        const rows = await board.counts().catch(() => undefined);
+        if (!rows) return;
+        this.reset();
+        for (const n of names) if (!rows.some((r) => r.source === n)) this.set({ source: n, severity: 'none' }, 0);
+        for (const r of rows) this.set({ source: r.source, severity: r.severity }, r.n);
+      },
+    });
+    return { provides: [provide(ALERTS, board)] };
+  },
+});
