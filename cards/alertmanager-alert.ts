@@ -24,6 +24,8 @@ export interface AlertmanagerAlertView {
   /** Times this alert fired (re-fires after resolving fold into the same card). */
   count: number;
   escalations?: number | undefined;
+  /** Who the last escalation paged (names). */
+  escalatedTo?: string[] | undefined;
   silence?: { by: string; until: string } | undefined;
   generatorURL?: string | undefined;
   alertmanagerURL?: string | undefined;
@@ -53,7 +55,7 @@ export function alertmanagerAlertCard(v: AlertmanagerAlertView, t: Translate): C
     if (value !== undefined && value !== '') f.push({ label: t(key, vars), value: String(value) });
   };
   let state = t(`am.state.${v.status}`, { by: v.statusBy ?? '?' });
-  if (v.escalations) state += ` · ${t('am.state.escalated', { n: v.escalations })}`;
+  if (v.escalations) state += ` · ${v.escalatedTo?.length ? t('am.state.escalatedTo', { n: v.escalations, who: v.escalatedTo.join('、') }) : t('am.state.escalated', { n: v.escalations })}`;
   add('am.field.state', state);
   add('am.field.since', when(v.startsAt));
   if (resolved && v.endsAt) {

@@ -29,6 +29,8 @@ export interface SentryAlertView {
   statusBy?: string | undefined;
   assignedTo?: string | undefined;
   escalations?: number | undefined;
+  /** Who the last escalation paged (names). */
+  escalatedTo?: string[] | undefined;
   /** Product/env for the rollback button, when known. */
   rollback?: { product: string; env: string } | undefined;
   /** Last actions, newest last ("张三 确认"). */
@@ -50,7 +52,7 @@ function stateText(v: SentryAlertView, t: Translate): string {
   const by = v.statusBy ?? '?';
   const parts = [t(`sentry.state.${v.status}`, { by })];
   if (v.assignedTo) parts.push(t('sentry.state.assigned', { to: v.assignedTo }));
-  if (v.escalations) parts.push(t('sentry.state.escalated', { n: v.escalations }));
+  if (v.escalations) parts.push(v.escalatedTo?.length ? t('sentry.state.escalatedTo', { n: v.escalations, who: v.escalatedTo.join('、') }) : t('sentry.state.escalated', { n: v.escalations }));
   return parts.join(' · ');
 }
 

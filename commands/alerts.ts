@@ -16,7 +16,10 @@ export default defineCommand({
   async run(ctx) {
     const { product } = ctx.args;
     const list = await ctx.board.open(product);
-    if (list.length === 0) return text(product ? ctx.t('alerts.noneFor', { product }) : ctx.t('alerts.none'));
+    const mutes = (await ctx.board.mutes()).filter((m) => product === undefined || m.kind === 'project' || m.target === product);
+    const isMuted = (a: { product?: string | undefined; project?: string | undefined }) => mutes.some((m) => (m.kind === 'product' ? m.target === a.product : m.target === a.project));
+    const muteLines = mutes.length ? [ctx.t('alerts.mutes'), ...mutes.map((m) => ctx.t('alerts.muteLine', { target: m.target, reason: m.reason, by: m.by, until: when(new Date(m.until).toISOString()) ?? '?' }))] : [];
+    if (list.length === 0) return text([product ? ctx.t('alerts.noneFor', { product }) : ctx.t('alerts.none'), ...muteLines].join('\n'));
     const lines = list.slice(0, 30).map((a) =>
       ctx.t('alerts.line', {
         source: a.source,
@@ -24,10 +27,10 @@ export default defineCommand({
         title: a.title,
         product: a.product ? ` (${a.product})` : '',
         since: when(a.since) ?? '?',
-        state: (a.status === 'acked' ? ` · ${ctx.t('alerts.acked')}` : '') + (a.silenced ? ` · ${ctx.t('alerts.silenced')}` : ''),
+        state: (a.status === 'acked' ? ` · ${ctx.t('alerts.acked')}` : '') + (a.silenced ? ` · ${ctx.t('alerts.silenced')}` : '') + (isMuted(a) ? ` · ${ctx.t('alerts.muted')}` : ''),
       }),
     );
     if (list.length > 30) lines.push(`… +${list.length - 30}`);
-    return text([ctx.t('alerts.title', { n: list.length }), ...lines].join('\n'));
+    return text([ctx.t('alerts.title', { n: list.length }), ...lines, ...muteLines].join('\n'));
   },
 });

@@ -12,6 +12,7 @@ export interface OpenAlert {
   title: string;
   severity: string;
   product?: string | undefined;
+  project?: string | undefined;
   /** ISO, when known. */
   since?: string | undefined;
   status: AlertCore['status'];
@@ -29,8 +30,26 @@ export interface BoardSource<S extends AlertCore = AlertCore> {
 
 const isOpen = (s: AlertCore): boolean => s.status === 'open' || s.status === 'acked';
 
+/** A quiet window in force, as /alerts lists it (src/mute). */
+export interface BoardMute {
+  kind: 'product' | 'project';
+  target: string;
+  reason: string;
+  by: string;
+  until: number;
+}
+
 export class AlertBoard {
-  constructor(private readonly sources: BoardSource[]) {}
+  constructor(
+    private readonly sources: BoardSource[],
+    /** The mutes in force (the mute feature), when it is there. */
+    private readonly mutesInForce: () => Promise<BoardMute[]> = async () => [],
+  ) {}
+
+  /** Mutes in force now (an alert they cover is stored and listed, but posts and pages nothing). */
+  mutes(): Promise<BoardMute[]> {
+    return this.mutesInForce().catch(() => []);
+  }
 
   /** Open and acknowledged alerts (not resolved, not ignored), oldest first; of one product when given. */
   async open(product?: string): Promise<OpenAlert[]> {
@@ -38,7 +57,7 @@ export class AlertBoard {
     for (const src of this.sources) {
       const list = await src.states.list({ filter: (s) => isOpen(s) && (product === undefined || s.product === product) });
       for (const s of list) {
-        out.push({ source: src.source, key: s.key, title: s.title, severity: src.severityOf(s), product: s.product, since: src.sinceOf(s), status: s.status, ...(src.silenced?.(s) ? { silenced: true } : {}) });
+        out.push({ source: src.source, key: s.key, title: s.title, severity: src.severityOf(s), product: s.product, project: s.project, since: src.sinceOf(s), status: s.status, ...(src.silenced?.(s) ? { silenced: true } : {}) });
       }
     }
     return out.sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));

@@ -17,7 +17,7 @@ import type { Timers } from '../core/timers.ts';
 import type { Collection, Store } from '../store/types.ts';
 import { asEscalationPayload, EscalationScheduler, escalationKey, escalationNames, isDue, startCycle, type EscalationNames, type EscalationPayload } from './escalation.ts';
 import { newLane, pruneLane, type Lane } from './lanes.ts';
-import { suppressReason, whoToPage } from './policy.ts';
+import { basePolicy, type AlertPolicy, type PolicySubject } from './policy.ts';
 import type { AlertCore } from './state.ts';
 
 export type RollbackTarget = { product: string; env: string };
@@ -51,6 +51,12 @@ export interface AlertEngineDeps {
   clock: () => number;
   people: People;
   timers: Timers;
+  /** Adds what the card links to beyond the source (the web console's signed "Details" link). */
+  decorateCard?: ((card: Card, alertKey: string) => Card) | undefined;
+  /** Counts escalation steps sent (opsbot_escalations_total). */
+  onEscalation?: ((source: string) => void) | undefined;
+  /** Who to page, when to stay quiet (policy.ts); default: owners and the configured chain. */
+  policy?: AlertPolicy | undefined;
 }
 
 /** Alert states untouched this long are forgotten (a new event starts a fresh card). */
@@ -63,6 +69,7 @@ export class AlertEngine<S extends AlertCore> {
   readonly names: EscalationNames;
   private readonly esc: EscalationScheduler<S>;
   private readonly lanes = new Map<string, Lane>();
+  private readonly policy: AlertPolicy;
 
   constructor(
     private readonly spec: AlertSourceSpec<S>,
@@ -70,6 +77,7 @@ export class AlertEngine<S extends AlertCore> {
   ) {
     this.states = deps.store.collection<S>(spec.collection, { tier: 'hot' });
     this.names = escalationNames(spec.source);
+    this.policy = deps.policy ?? basePolicy;
     this.esc = new EscalationScheduler<S>(deps.timers, this.states, this.names);
     deps.timers.on(this.names.kind, async (payload) => {
       const p = asEscalationPayload(payload);
@@ -101,7 +109,8 @@ export class AlertEngine<S extends AlertCore> {
     if (!s) return s;
     await this.esc.sync(before, s);
     if (replayed || !changed) return s;
-    const suppressed = suppressReason({ source: this.spec.source, alert: s });
+    // Muted: stored and counted (the state above), listed by /alerts, but no new card and no page.
+    const suppressed = await this.policy.suppression(this.subject(s));
     for (const chat of s.chats) {
       const lane = this.lane(chat);
       const known = s.posted[chat] !== undefined || lane.lastSent.has(key) || lane.digestOf.has(key) || lane.pendingNew.has(key);
@@ -148,6 +157,14 @@ export class AlertEngine<S extends AlertCore> {
     await this.esc.resumeOnce();
     for (const chat of [...this.lanes.keys()]) await this.pump(chat);
     await this.housekeep();
+  }
+
+  private decorate(card: Card, key: string): Card {
+    return this.deps.decorateCard ? this.deps.decorateCard(card, key) : card;
+  }
+
+  private subject(s: S): PolicySubject {
+    return { source: this.spec.source, alert: s };
   }
 
   private rollbackFor(s: S): Promise<RollbackTarget | undefined> {
@@ -223,7 +240,7 @@ export class AlertEngine<S extends AlertCore> {
   private async postNew(chat: string, key: string): Promise<void> {
     const s = await this.states.get(key);
     if (!s) return;
-    const mentions = s.paging ? this.deps.people.mentionsFor(chat, whoToPage({ source: this.spec.source, alert: s })) : [];
+    const mentions = s.paging ? this.deps.people.mentionsFor(chat, await this.policy.firstPage(this.subject(s))) : [];
     await this.sendCard(chat, key, mentions, s);
     await this.states.update(key, (cur) => (cur ? { ...cur, posted: { ...cur.posted, [chat]: cur.posted[chat] ?? this.deps.clock() } } : cur));
   }
@@ -231,7 +248,7 @@ export class AlertEngine<S extends AlertCore> {
   private async sendCard(chat: string, key: string, mentions: string[], state?: S): Promise<void> {
     const s = state ?? (await this.states.get(key));
     if (!s) return;
-    const card = this.spec.card(s, await this.rollbackFor(s));
+    const card = this.decorate(this.spec.card(s, await this.rollbackFor(s)), key);
     await this.deps.outbox.send({ to: chat, reply: cardReply(card), cardKey: this.spec.cardKeyOf(key), ...(mentions.length > 0 ? { mentions } : {}) });
   }
 
@@ -273,8 +290,18 @@ export class AlertEngine<S extends AlertCore> {
       await this.deps.timers.schedule({ kind: this.names.kind, key: escalationKey(this.names, d), at: clock() + OVER_BUDGET_RETRY_MS, payload: d });
       return;
     }
+    const quiet = await this.policy.suppression(this.subject(s));
+    if (quiet) {
+      // Muted: page nobody now; this step is tried again when the mute ends (a new one-shot key).
+      const d: EscalationPayload = { ...p, deferrals: (p.deferrals ?? 0) + 1 };
+      await this.deps.timers.schedule({ kind: this.names.kind, key: escalationKey(this.names, d), at: Math.max(quiet.until, clock() + OVER_BUDGET_RETRY_MS), payload: d });
+      return;
+    }
     const minutes = s.escalateAfterMinutes ?? 0;
-    const people = [...whoToPage({ source: this.spec.source, alert: s }), ...(s.escalationChain ?? escalation?.chain ?? []).slice(0, n)];
+    const chainOf = { ...s, escalationChain: s.escalationChain ?? escalation?.chain };
+    const page = await this.policy.escalation(this.subject(chainOf), n);
+    const people = page.people;
+    const addedNames = page.people.filter((id) => !s.owners.includes(id)).map((id) => this.deps.people.nameOf(id));
     const cardKey = `${this.spec.source}:escalation:${s.key}:${n}`;
     // Reserve before the state change: its card refresh must not take the escalation's slot.
     for (const chat of targets) this.reserve(this.lane(chat), cardKey);
@@ -284,12 +311,22 @@ export class AlertEngine<S extends AlertCore> {
       won = true;
       x.escalations = n;
       x.escalateAt = clock() + minutes * 60_000;
+      if (addedNames.length) x.escalatedTo = addedNames;
+      else delete x.escalatedTo;
     });
     if (!won) return;
-    const card = this.spec.escalationCard({ ...s, escalations: n }, minutes, await this.rollbackFor(s));
+    this.deps.onEscalation?.(this.spec.source);
+    const card = this.decorate(this.spec.escalationCard({ ...s, escalations: n, ...(addedNames.length ? { escalatedTo: addedNames } : {}) }, minutes, await this.rollbackFor(s)), s.key);
     for (const chat of targets) {
       const mentions = this.deps.people.mentionsFor(chat, people);
       await this.deps.outbox.send({ to: chat, reply: cardReply(card), cardKey, ...(mentions.length ? { mentions } : {}) });
+    }
+    // Where the schedule says so, the person on duty is paged directly too (their phone buzzes even if
+    // the group is muted on it). The direct chat has no budget lane: one message per step and person.
+    for (const id of page.direct) {
+      for (const chat of this.deps.people.directChatsOf(id)) {
+        await this.deps.outbox.send({ to: chat, reply: cardReply(card), cardKey: `${cardKey}:direct:${id}` });
+      }
     }
   }
 }

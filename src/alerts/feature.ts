@@ -9,6 +9,8 @@ import { defineFeature, provide } from '../core/feature.ts';
 import { ALERTMANAGER } from '../sources/alertmanager/service.ts';
 import { alertmanagerMessages } from '../sources/alertmanager/messages.ts';
 import { SENTRY } from '../sources/sentry/service.ts';
+import { MUTES } from '../mute/service.ts';
+import { OPEN_ITEMS } from '../oncall/handoff.ts';
 import { AlertBoard, ALERTS, type BoardSource } from './board.ts';
 
 export const alertsFeature = defineFeature({
@@ -30,7 +32,8 @@ export const alertsFeature = defineFeature({
         silenced: (s) => !!(s as { silence?: unknown }).silence,
       });
     }
-    const board = new AlertBoard(sources);
+    const mutes = deps.services.get(MUTES);
+    const board = new AlertBoard(sources, async () => (mutes ? mutes.active() : []));
     const names = sources.map((s) => s.source);
     // Registered once per registry (a metrics feature may have created it first: then it owns collection).
     if (!deps.metrics.registry.getSingleMetric('opsbot_alerts_open')) new Gauge({
@@ -46,6 +49,9 @@ export const alertsFeature = defineFeature({
         for (const r of rows) this.set({ source: r.source, severity: r.severity }, r.n);
       },
     });
-    return { provides: [provide(ALERTS, board)] };
+    // The handoff card lists what is still open and unacknowledged for the schedule's products.
+    const openItems = async (q: { products: string[] }) =>
+      (await board.open()).filter((a) => a.status === 'open' && a.product !== undefined && q.products.includes(a.product)).map((a) => ({ source: a.source, title: a.title, since: a.since ? Date.parse(a.since) : undefined }));
+    return { provides: [provide(ALERTS, board), provide(OPEN_ITEMS, openItems)] };
   },
 });

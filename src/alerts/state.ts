@@ -34,6 +34,8 @@ export interface AlertCore {
   /** Start of the current escalation cycle: part of the one-shot timer keys (escalation.ts). */
   escalationEpoch?: number | undefined;
   escalations: number;
+  /** Names of the people the last escalation step paged ("已升级至 …" on the card). */
+  escalatedTo?: string[] | undefined;
   /**
    * The last deliveries applied to this card. A crash between saving this state and marking the
    * delivery processed re-runs the delivery after restart; it must not count twice.

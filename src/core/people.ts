@@ -31,6 +31,23 @@ export class People {
     return p ? { id, name: p.name, roles: p.roles } : id === CONSOLE_ADMIN.id ? CONSOLE_ADMIN : undefined;
   }
 
+  /** A configured person's display name (the id when unknown). */
+  nameOf(personId: string): string {
+    return this.config.people[personId]?.name ?? personId;
+  }
+
+  /** The person's direct chats with the bot, one per platform that has one configured (on-call pages). */
+  directChatsOf(personId: string): ChatAddress[] {
+    const p = this.config.people[personId];
+    if (!p) return [];
+    const out: ChatAddress[] = [];
+    for (const i of this.byPlatform.values()) {
+      const a = i.directChatOf?.(p, this.config);
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
   /** Person ids → the ids to @mention in `chat` (deduplicated; people the platform cannot reach are left out). */
   mentionsFor(chat: ChatAddress, personIds: readonly string[]): string[] {
     const identity = this.byPrefix.get(platformOf(chat));

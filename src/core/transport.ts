@@ -5,7 +5,7 @@
  * on it (`identity`), so core, Sentry, GitLab and deploys never switch on a platform name.
  */
 import type { Config, Person } from '../config/schema.ts';
-import type { OutgoingMessage, Platform, Sender } from './message.ts';
+import type { ChatAddress, OutgoingMessage, Platform, Sender } from './message.ts';
 
 export interface RawRequest {
   method: string;
@@ -54,6 +54,11 @@ export interface PlatformIdentity {
    * undefined: cannot.
    */
   mentionOf(personId: string, person: Person): string | undefined;
+  /**
+   * The address of a direct (one-to-one) chat between the bot and this person, when the platform has one
+   * and it is configured (an on-call page goes there as well as to the group); undefined: none.
+   */
+  directChatOf?(person: Person, config: Config): ChatAddress | undefined;
 }
 
 /**

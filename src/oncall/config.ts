@@ -31,6 +31,8 @@ export const scheduleSchema = z.strictObject({
   members: z.array(nonEmpty).min(1, { error: 'list at least one member' }),
   /** The secondary layer, in its own order, rotating with the same handoffs. */
   secondary: z.array(nonEmpty).min(1).optional(),
+  /** Escalation steps also page the person on duty in their direct chat with the bot (issue 18 §2). */
+  pageDirect: z.boolean().default(false),
 });
 
 export const oncallConfigSchema = z.record(z.string(), scheduleSchema).default({});

@@ -6,7 +6,10 @@
 import type { ServiceLookup } from '../core/feature.ts';
 import { FREEZES } from '../freeze/service.ts';
 import { sentryAlertCard } from '../../cards/sentry-alert.ts';
-import type { Button } from '../../cards/model.ts';
+import type { Button, Card } from '../../cards/model.ts';
+import { alertmanagerAlertCard } from '../../cards/alertmanager-alert.ts';
+import { toAmView } from '../sources/alertmanager/alerts.ts';
+import { AM_ALERTS_COLLECTION, type AmAlertState } from '../sources/alertmanager/state.ts';
 import { alertCollection, toView, type AlertState } from '../sources/sentry/state.ts';
 import type { Store } from '../store/types.ts';
 
@@ -18,14 +21,34 @@ export type AlertRow = Pick<AlertState, 'key' | 'kind' | 'title' | 'status' | 'c
     buttons(t: (key: string, vars?: Record<string, string | number>) => string): Button[];
   };
 
-/** Every alert the console lists, newest first. The one place that knows where alerts are stored. */
+const buttonsOf = (card: Card): Button[] => card.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : []));
+
+/** Every alert the console lists (Sentry's, then Alertmanager's), newest first. The one place that knows where alerts are stored. */
 export async function readAlerts(store: Store): Promise<AlertRow[]> {
-  const all = await alertCollection(store).list({ newestFirst: true, limit: 500 });
-  return all.map((a) => ({
+  const sentry = (await alertCollection(store).list({ newestFirst: true, limit: 500 })).map((a): AlertRow => ({
     ...a,
     source: 'sentry' as const,
-    buttons: (t) => sentryAlertCard(toView(a), t).blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])),
+    buttons: (t) => buttonsOf(sentryAlertCard(toView(a), t)),
   }));
+  const am = (await store.collection<AmAlertState>(AM_ALERTS_COLLECTION, { tier: 'hot' }).list({ newestFirst: true, limit: 500 })).map((a): AlertRow => ({
+    key: a.key,
+    kind: 'issue',
+    title: a.title,
+    status: a.status,
+    count: a.count,
+    owners: a.owners,
+    updatedAt: a.updatedAt,
+    level: a.severity,
+    environment: a.environment,
+    url: a.generatorURL,
+    statusBy: a.statusBy,
+    product: a.product,
+    history: a.history,
+    culprit: a.summary,
+    source: 'alertmanager' as const,
+    buttons: (t) => buttonsOf(alertmanagerAlertCard(toAmView(a, { showLabels: [] }), t)),
+  }));
+  return [...sentry, ...am].sort((x, y) => y.updatedAt - x.updatedAt);
 }
 
 /** A freeze as far as the console shows it; whatever the freezes feature stores beyond this is ignored. */

@@ -13,7 +13,7 @@ import type { People } from '../../core/people.ts';
 import type { Outbox } from '../../core/services.ts';
 import type { Timers } from '../../core/timers.ts';
 import type { Store } from '../../store/types.ts';
-import { AlertEngine, type AlertSourceSpec, type RollbackTarget } from '../../alerts/engine.ts';
+import { AlertEngine, type AlertEngineDeps, type AlertSourceSpec, type RollbackTarget } from '../../alerts/engine.ts';
 import { rollbackForAlert } from '../../alerts/rollback.ts';
 import type { AlertmanagerApi } from './api.ts';
 import type { AlertmanagerConfig } from './config.ts';
@@ -23,7 +23,7 @@ import { fingerprintOf } from './source.ts';
 import type { WebhookMessage } from './shapes.ts';
 import { AM_ALERTS_COLLECTION, amCardKeyOf, type AmAlertState } from './state.ts';
 
-export interface AmAlertsDeps {
+export interface AmAlertsDeps extends Pick<AlertEngineDeps, 'policy' | 'onEscalation' | 'decorateCard'> {
   config: Config;
   am: AlertmanagerConfig;
   store: Store;
@@ -59,6 +59,7 @@ export function toAmView(s: AmAlertState, am: Pick<AlertmanagerConfig, 'showLabe
     ...(s.endsAt ? { endsAt: s.endsAt } : {}),
     ...(s.statusBy ? { statusBy: s.statusBy } : {}),
     ...(s.escalations ? { escalations: s.escalations } : {}),
+    ...(s.escalations && s.escalatedTo?.length ? { escalatedTo: s.escalatedTo } : {}),
     ...(s.silence ? { silence: { by: s.silence.by, until: s.silence.until } } : {}),
     ...(s.generatorURL ? { generatorURL: s.generatorURL } : {}),
     ...(link ? { alertmanagerURL: link } : {}),

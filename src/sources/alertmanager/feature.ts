@@ -6,6 +6,7 @@
 import { alertmanagerCommands } from '../../../commands/index.ts';
 import { defineFeature, provide } from '../../core/feature.ts';
 import { DEPLOYS } from '../../deploy/service.ts';
+import { alertPolicyDeps } from '../../alerts/policy.ts';
 import { AmAlerts } from './alerts.ts';
 import { AlertmanagerApi } from './api.ts';
 import { alertmanagerMessages } from './messages.ts';
@@ -28,6 +29,7 @@ export const alertmanagerFeature = defineFeature({
       ...deps,
       am,
       timers: deps.coordination.timers,
+      ...alertPolicyDeps(deps),
       api,
       ...(deploys ? { currentDeploy: (product: string, env: string) => deploys.releases.current(product, env) } : {}),
     });

@@ -12,7 +12,7 @@ import type { People } from '../../core/people.ts';
 import type { Outbox } from '../../core/services.ts';
 import type { Timers } from '../../core/timers.ts';
 import type { Collection, Store } from '../../store/types.ts';
-import { AlertEngine, type AlertSourceSpec } from '../../alerts/engine.ts';
+import { AlertEngine, type AlertEngineDeps, type AlertSourceSpec } from '../../alerts/engine.ts';
 import type { SentryConfig } from './config.ts';
 import { isOwnActor, type SentryEventPayload } from './map.ts';
 import { rollbackForAlert, routeAlert } from './routing.ts';
@@ -21,7 +21,7 @@ import { ALERTS_COLLECTION, cardKeyOf, toView, type AlertState } from './state.t
 
 export { STATE_RETENTION_MS } from '../../alerts/engine.ts';
 
-export interface AlertsDeps {
+export interface AlertsDeps extends Pick<AlertEngineDeps, 'policy' | 'onEscalation' | 'decorateCard'> {
   config: Config;
   sentry: SentryConfig;
   store: Store;

@@ -5,6 +5,7 @@
 import { sentryCommands } from '../../../commands/index.ts';
 import { defineFeature, provide } from '../../core/feature.ts';
 import { DEPLOYS } from '../../deploy/service.ts';
+import { alertPolicyDeps } from '../../alerts/policy.ts';
 import { createSentry } from './index.ts';
 import { sentryMessages } from './messages.ts';
 import { SENTRY } from './service.ts';
@@ -17,7 +18,7 @@ export const sentryFeature = defineFeature({
   setup(deps) {
     const deploys = deps.services.get(DEPLOYS);
     const sentry = createSentry(
-      { ...deps, timers: deps.coordination.timers },
+      { ...deps, timers: deps.coordination.timers, ...alertPolicyDeps(deps) },
       { sentry: deps.config.sentry!, ...(deploys ? { currentDeploy: (product, env) => deploys.releases.current(product, env) } : {}) },
     );
     return {

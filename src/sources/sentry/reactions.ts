@@ -2,6 +2,7 @@
  * Wiring of the Sentry feature onto the bus: deliveries → domain events (map.ts) → the alert engine.
  * Echoes of opsbot's own API calls (actor = our app) update cards but never notify (sentry.md 1.4).
  */
+import type { AlertEngineDeps } from '../../alerts/engine.ts';
 import type { EventType } from '../../core/events.ts';
 import type { People } from '../../core/people.ts';
 import type { CoreDeps } from '../../core/services.ts';
@@ -11,7 +12,7 @@ import type { SentryConfig } from './config.ts';
 import { isOwnActor, type SentryEventPayload } from './map.ts';
 
 /** What the Sentry reactions use: the core parts, who is who, and (optionally) the store's timers. */
-export type SentryServices = CoreDeps & { people: People; timers?: Timers };
+export type SentryServices = CoreDeps & { people: People; timers?: Timers } & Pick<AlertEngineDeps, 'policy' | 'onEscalation' | 'decorateCard'>;
 
 /** The Sentry events declared in map.ts. */
 type SentryEventType = Extract<EventType, `sentry.${string}`>;

@@ -8,7 +8,7 @@ import type { Collection, Store } from '../../store/types.ts';
  * bookkeeping (src/alerts/state.ts; `escalationChain` is the per-product `alerts.escalationChain`,
  * else sentry.escalation.chain).
  */
-export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations'>, AlertCore {
+export interface AlertState extends Omit<SentryAlertView, 'rollback' | 'history' | 'escalations' | 'escalatedTo'>, AlertCore {
   /** Created by issue.created only: the first event_alert for it is the same event (counted once). */
   createdOnly?: boolean | undefined;
 }
@@ -45,6 +45,7 @@ export function toView(s: AlertState, rollback?: { product: string; env: string 
     ...opt('statusBy'),
     ...opt('assignedTo'),
     ...(s.escalations ? { escalations: s.escalations } : {}),
+    ...(s.escalations && s.escalatedTo?.length ? { escalatedTo: s.escalatedTo } : {}),
     ...(rollback ? { rollback } : {}),
     history: s.history,
   };
