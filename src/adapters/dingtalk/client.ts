@@ -111,6 +111,8 @@ export class DingtalkClient {
     target: { kind: 'group'; openConversationId: string } | { kind: 'direct'; userId: string };
     atUserIds?: string[];
     callbackType?: 'STREAM' | 'HTTP';
+    /** With `callbackType: HTTP`: the registered route the clicks go to (registerCardCallback). */
+    callbackRouteKey?: string;
   }): Promise<void> {
     this.stats.cardCreates++;
     const robotCode = this.opts.config.robotCode;
@@ -131,6 +133,7 @@ export class DingtalkClient {
       cardTemplateId: a.templateId,
       outTrackId: a.outTrackId,
       callbackType: a.callbackType ?? 'STREAM',
+      ...(a.callbackType === 'HTTP' && a.callbackRouteKey ? { callbackRouteKey: a.callbackRouteKey } : {}),
       cardData: { cardParamMap: a.params },
       ...space,
       userIdType: 1,
@@ -151,6 +154,21 @@ export class DingtalkClient {
       cardUpdateOptions: { updateCardDataByKey: true },
       userIdType: 1,
     });
+  }
+
+  /**
+   * Registers where clicks on cards created with `callbackType: HTTP` + `callbackRouteKey` go
+   * (chat-platforms.md §4.5; the 互动卡片 "注册回调地址" API, `POST <oapiBase>/topapi/im/chat/scencegroup/
+   * interactivecard/callback/register`, body `{callback_url, api_secret, callback_route_key, forceUpdate}`,
+   * answer `{errcode: 0}`). `api_secret` is the app secret, so the callback carries the same `timestamp` +
+   * `sign` as robot messages and the route verifies both alike [unverified against DingTalk; the same
+   * choice as the Java community SDK hp-coder/dingtalk-module's DingInteractiveMessageCallbackRegisterHandler].
+   * `forceUpdate: true`: a changed publicUrl replaces the old registration. Not metered (no v1.0 API).
+   */
+  async registerCardCallback(a: { callbackUrl: string; routeKey: string }): Promise<void> {
+    const token = await this.accessToken();
+    const url = `${this.opts.config.oapiBase}/topapi/im/chat/scencegroup/interactivecard/callback/register?access_token=${encodeURIComponent(token)}`;
+    await this.call('POST', url, { callback_url: a.callbackUrl, api_secret: this.opts.config.clientSecret, callback_route_key: a.routeKey, forceUpdate: true });
   }
 
   /** A metered call (§4.8 monthly quota): refused once the month's budget is spent, counted otherwise. */

@@ -44,6 +44,12 @@ export const dingtalkConfigSchema = z
     /** Our own imported card template id; '' = the public AI-card template (chat-platforms.md §4.8). */
     cardTemplateId: z.string().default(''),
     /**
+     * HTTP mode: the route key interactive cards are created with (`callbackType: HTTP`,
+     * `callbackRouteKey`) and registered under at start, pointing at `<server.publicUrl>/webhooks/dingtalk`
+     * (chat-platforms.md §4.5). Without `server.publicUrl`, HTTP mode sends markdown with typed commands.
+     */
+    cardCallbackRouteKey: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'letters, digits, _ . - (at most 64)' }).default('opsbot'),
+    /**
      * Metered OpenAPI calls a month (chat-platforms.md §4.8: base edition 10 000, then errcode 90020);
      * 0 = unlimited (still counted). Warnings at 80 %/95 %, card refreshes throttled below 20 % left,
      * metered sends refused at 0 (quota.ts).

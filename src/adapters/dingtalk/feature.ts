@@ -42,6 +42,7 @@ export const dingtalkFeature = defineFeature({
       store,
       locale: config.locale,
       people: config.people,
+      publicUrl: config.server.publicUrl,
       // Custom robots cannot call back (§4.7): their command buttons are listed as commands to type. The
       // adapter can turn them into links (`commandUrl`) once the web console serves a page for them.
     });

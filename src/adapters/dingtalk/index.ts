@@ -44,6 +44,8 @@ export interface DingtalkAdapterDeps {
   people?: Record<string, Person>;
   /** Custom-robot actionCards: a URL that runs a command (from server.publicUrl); unset: typed commands. */
   commandUrl?: (command: string) => string;
+  /** `server.publicUrl`: in HTTP mode, card clicks are registered to come back to `<publicUrl>/webhooks/dingtalk`. */
+  publicUrl?: string | undefined;
   /** The 80 %/95 % monthly-quota warnings, for `chat.adminChat` (feature.ts sends them through the outbox). */
   onQuotaWarning?: (text: string) => void;
   /** Each metered OpenAPI call (feature.ts: `opsbot_platform_calls_total{platform="dingtalk"}`). */
@@ -141,6 +143,24 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
         })
       : undefined;
 
+  /**
+   * HTTP mode has no socket for card clicks: register `<publicUrl>/webhooks/dingtalk` under the route key
+   * (client.registerCardCallback) and create cards with `callbackType: HTTP`; the clicks arrive on the
+   * same signed route as robot messages (http.ts). Without a public URL, or when DingTalk refuses the
+   * registration, cards stay markdown with typed commands (a click that reaches nobody is worse).
+   */
+  const registerHttpCards = async (): Promise<void> => {
+    if (!app || config.mode !== 'http' || !deps.publicUrl) return;
+    const callbackUrl = `${deps.publicUrl.replace(/\/+$/, '')}/webhooks/dingtalk`;
+    try {
+      await client.registerCardCallback({ callbackUrl, routeKey: config.cardCallbackRouteKey });
+      sender.useHttpCardCallback(config.cardCallbackRouteKey);
+      log.info({ callbackUrl, routeKey: config.cardCallbackRouteKey }, 'dingtalk: HTTP card callback registered; interactive cards on');
+    } catch (err) {
+      log.warn({ err: (err as Error).message, callbackUrl }, 'dingtalk: card callback registration failed; cards go out as markdown with typed commands');
+    }
+  };
+
   // HTTP mode: robot messages + HTTP card callbacks. In Stream mode everything arrives on the socket.
   const routes: WebhookRoute[] =
     app && config.mode === 'http' ? [dingtalkWebhookRoute({ config, deliver, sender, clock, signs: new SignLedger(deps.store) })] : [];
@@ -155,6 +175,7 @@ export function createDingtalkAdapter(deps: DingtalkAdapterDeps): DingtalkAdapte
       quota.start();
       await quota.ready();
       stream?.start();
+      await registerHttpCards();
     },
     async stop() {
       await stream?.stop();

@@ -53,8 +53,9 @@ export interface SenderOptions {
   cards?: Collection<CardRecord>;
   clock?: () => number;
   /**
-   * false: never send interactive cards (markdown with typed commands instead). HTTP mode sets this,
-   * because cards are created with `callbackType: STREAM` and a click would reach nobody.
+   * false: never send interactive cards (markdown with typed commands instead). HTTP mode starts with
+   * this until its card callback is registered (`httpCardCallback`): a card whose clicks reach nobody
+   * is worse than typed commands.
    */
   interactiveCards?: boolean;
   /** The bot's reply language (the "truncated" marker, the type-the-command hint); unset = bilingual marker. */
@@ -158,6 +159,14 @@ export class DingtalkSender {
     return this.o.locale ? { locale: this.o.locale } : {};
   }
 
+  /** HTTP mode: the registered card callback route key; cards are then created with `callbackType: HTTP`. */
+  private httpCallback: string | undefined;
+
+  /** HTTP mode, once `registerCardCallback` succeeded: send interactive cards whose clicks POST to us. */
+  useHttpCardCallback(routeKey: string): void {
+    this.httpCallback = routeKey;
+  }
+
   private templateId(): string {
     return this.o.config.cardTemplateId || PUBLIC_AI_CARD_TEMPLATE;
   }
@@ -170,7 +179,7 @@ export class DingtalkSender {
 
   /** Interactive card when allowed (Stream mode, cards not paused); false when it could not be sent. */
   private async tryCard(msg: OutgoingMessage, card: Card, m: SplitMentions): Promise<boolean> {
-    if (this.o.interactiveCards === false || this.clock() < this.cardsPausedUntil) return false;
+    if ((this.o.interactiveCards === false && !this.httpCallback) || this.clock() < this.cardsPausedUntil) return false;
     if (!(await this.meteredAllowed())) return false; // no card: a session reply or robot may still go
     try {
       await this.sendCard(msg, card, m);
@@ -272,6 +281,7 @@ export class DingtalkSender {
       params,
       target,
       ...(mentions.length ? { atUserIds: mentions } : {}),
+      ...(this.httpCallback ? { callbackType: 'HTTP' as const, callbackRouteKey: this.httpCallback } : {}),
     });
     const rec: CardRecord = {
       outTrackId,
