@@ -21,7 +21,7 @@ import type { AlertCore } from './state.ts';
 /** The alert as the policy sees it (the source's name and its state). */
 export interface PolicySubject {
   source: string;
-  alert: Pick<AlertCore, 'key' | 'product' | 'project' | 'owners' | 'paging' | 'status' | 'escalationChain'> & { labels?: Record<string, string> | undefined; environment?: string | undefined };
+  alert: Pick<AlertCore, 'key' | 'product' | 'project' | 'owners' | 'paging' | 'status' | 'escalationChain'> & { labels?: Record<string, string> | undefined; environment?: string | undefined; team?: string | undefined };
 }
 
 /** Who a step pages: person ids to @mention, and those who also get a direct message. */
@@ -61,8 +61,10 @@ export const basePolicy: AlertPolicy = {
 export function scheduledPolicy(o: { services: ServiceLookup; clock: () => number; pageDirect: (schedule: string) => boolean }): AlertPolicy {
   const onCall = async (s: PolicySubject) => {
     const oncall = o.services.get(ONCALL);
-    if (!oncall || !s.alert.product) return undefined;
-    return oncall.whoIsOnCall(s.alert.product, o.clock()).catch(() => undefined);
+    // A product's team's schedule; a team-only route (Alertmanager `team` label or rule) pages that team's.
+    const who = s.alert.product ?? s.alert.team;
+    if (!oncall || !who) return undefined;
+    return oncall.whoIsOnCall(who, o.clock()).catch(() => undefined);
   };
   return {
     async firstPage(s) {

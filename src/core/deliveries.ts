@@ -29,8 +29,13 @@ export interface StoredDelivery extends DeliveryInput {
 /** Processes one stored delivery; `parsed` is its body already parsed when this process accepted it. */
 export type Processor = (d: StoredDelivery, parsed?: Record<string, unknown>) => Promise<void>;
 
-/** Parsed bodies kept for processing at most (beyond it, processing parses the stored text again). */
-const PARSED_CACHE_MAX = 10_000;
+/**
+ * Parsed bodies kept for processing: at most this many, none older than PARSED_TTL_MS (oldest evicted
+ * first). Processing without one parses the stored text again; entries whose delivery another replica
+ * processes, or that a local worker processed before the entry was set, age out instead of leaking.
+ */
+const PARSED_CACHE_MAX = 2_000;
+const PARSED_TTL_MS = 30_000;
 
 export interface Deliveries {
   /**
@@ -53,7 +58,7 @@ export function storableHeaders(headers: Record<string, string | undefined>): Re
 export class DeliveryPipeline implements Deliveries {
   private readonly processors = new Map<string, Processor>();
   /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
-  private readonly parsed = new Map<string, Record<string, unknown>>();
+  private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
   private readonly queue: string[] = [];
   private running = 0;
   private idleWaiters: (() => void)[] = [];
@@ -83,7 +88,14 @@ export class DeliveryPipeline implements Deliveries {
 
   /** Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too). */
   protected keepParsed(id: string, parsed: Record<string, unknown> | undefined): void {
-    if (parsed && this.parsed.size < PARSED_CACHE_MAX) this.parsed.set(id, parsed);
+    if (!parsed) return;
+    const now = Date.now();
+    // Insertion order is age order: drop from the front what is too old or over the cap.
+    for (const [k, v] of this.parsed) {
+      if (this.parsed.size < PARSED_CACHE_MAX && now - v.at < PARSED_TTL_MS) break;
+      this.parsed.delete(k);
+    }
+    this.parsed.set(id, { body: parsed, at: now });
   }
 
   onProcess(source: string, fn: Processor): void {
@@ -137,7 +149,7 @@ export class DeliveryPipeline implements Deliveries {
    * that could not be written is written again later without re-running the processor.
    */
   protected async process(id: string): Promise<void> {
-    const parsed = this.parsed.get(id);
+    const parsed = this.parsed.get(id)?.body;
     this.parsed.delete(id);
     const d = await this.collection.get(id);
     if (!d || d.status !== 'pending') return;

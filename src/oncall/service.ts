@@ -48,9 +48,11 @@ export function createOncallService(deps: { config: Config; store: Store; clock:
 
   const service: OncallService = {
     scheduleFor(name) {
-      if (schedules[name]) return name;
-      const team = config.teams[name] ?? config.teams[config.products[name]?.team ?? ''];
-      return team?.oncall && schedules[team.oncall] ? team.oncall : undefined;
+      // Own keys only: the name is typed in chat or taken from an alert's labels (`constructor` is no team).
+      const own = <T>(o: Record<string, T>, k: string | undefined): T | undefined => (k !== undefined && Object.hasOwn(o, k) ? o[k] : undefined);
+      if (own(schedules, name)) return name;
+      const team = own(config.teams, name) ?? own(config.teams, own(config.products, name)?.team);
+      return team?.oncall && own(schedules, team.oncall) ? team.oncall : undefined;
     },
     schedules: () => Object.keys(schedules),
     schedule: (name) => schedules[name],

@@ -3,7 +3,7 @@
  * without a session or a signed link for that exact path (401/403 page otherwise). Storage failures
  * answer 503, malformed input 400 with the reason (style.md rules).
  */
-import { BadRequestError, StorageUnavailableError } from '../core/errors.ts';
+import { BadRequestError, StorageUnavailableError, UserFacingError } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import type { ServiceLookup } from '../core/feature.ts';
 import type { Dispatcher } from '../core/dispatch.ts';
@@ -59,6 +59,8 @@ export function webRoutes(d: WebRouteDeps): WebhookRoute[] {
   const guard = (fn: () => Promise<HttpAnswer>): Promise<HttpAnswer> =>
     fn().then(redacted, (err: unknown) => {
       if (err instanceof BadRequestError) return message(400, t('web.error.400.title'), err.message);
+      // What a command would answer in chat (an unknown product in a filter): the reader's mistake, not ours.
+      if (err instanceof UserFacingError) return message(400, t('web.error.400.title'), err.userMessage ?? err.message);
       if (err instanceof StorageUnavailableError) return message(503, t('web.error.503.title'), t('web.error.503.body'));
       throw err;
     });

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { alertmanagerAlertCard, alertmanagerDigestCard, alertmanagerEscalationCard, type AlertmanagerAlertView } from '../../../cards/alertmanager-alert.ts';
 import type { Config } from '../../config/schema.ts';
+import { StorageUnavailableError } from '../../core/errors.ts';
 import { t as translate, type Locale } from '../../core/i18n.ts';
 import type { People } from '../../core/people.ts';
 import type { Outbox } from '../../core/services.ts';
@@ -106,26 +107,38 @@ export class AmAlerts {
 
   /** One webhook notification: every alert in it, in order. */
   async onNotification(m: WebhookMessage, deliveryId?: string): Promise<void> {
-    const { config, am, clock, log } = this.deps;
+    const { log } = this.deps;
     if (m.truncatedAlerts > 0) log.warn({ truncated: m.truncatedAlerts, groupKey: m.groupKey }, 'alertmanager: notification truncated (webhook max_alerts); the rest are not shown');
     for (const alert of m.alerts) {
-      const fingerprint = fingerprintOf(alert);
-      if (alert.status === 'resolved') {
-        const occurrence = occurrenceOf(alert);
-        await this.engine.change(fingerprint, (s) => {
-          if (s.occurrence === occurrence || s.startsAt !== alert.startsAt) return; // a repeat, or a stale resolve of an earlier firing
-          applyResolved(s, alert.endsAt, occurrence, 'Alertmanager');
-        });
-        continue;
+      try {
+        await this.onAlert(m, alert, deliveryId);
+      } catch (err) {
+        // Storage trouble: the whole delivery is tried again later (folding is idempotent per delivery).
+        if (err instanceof StorageUnavailableError) throw err;
+        // Anything else is this one alert's: log it and let its siblings in the notification through.
+        log.error({ err, alertname: alert.labels.alertname, fingerprint: alert.fingerprint }, 'alertmanager: one alert of a notification failed');
       }
-      const route = routeAmAlert(config, am, alert.labels);
-      const name = alert.labels.alertname ?? '?';
-      if (route.unmapped && !this.warned.has(name)) {
-        this.warned.add(name);
-        log.warn({ alertname: name, defaultChat: am.defaultChat ?? null }, 'alertmanager alert not routed to a product or team (alertmanager.routes, product/team label)');
-      }
-      await this.engine.ingest(fingerprint, (cur) => foldFiring(cur, { fingerprint, alert, message: m, route, now: clock(), deliveryId }));
     }
+  }
+
+  private async onAlert(m: WebhookMessage, alert: WebhookMessage['alerts'][number], deliveryId: string | undefined): Promise<void> {
+    const { config, am, clock, log } = this.deps;
+    const fingerprint = fingerprintOf(alert);
+    if (alert.status === 'resolved') {
+      const occurrence = occurrenceOf(alert);
+      await this.engine.change(fingerprint, (s) => {
+        if (s.occurrence === occurrence || s.startsAt !== alert.startsAt) return; // a repeat, or a stale resolve of an earlier firing
+        applyResolved(s, alert.endsAt, occurrence, 'Alertmanager');
+      });
+      return;
+    }
+    const route = routeAmAlert(config, am, alert.labels);
+    const name = alert.labels.alertname ?? '?';
+    if (route.unmapped && !this.warned.has(name)) {
+      this.warned.add(name);
+      log.warn({ alertname: name, defaultChat: am.defaultChat ?? null }, 'alertmanager alert not routed to a product or team (alertmanager.routes, product/team label)');
+    }
+    await this.engine.ingest(fingerprint, (cur) => foldFiring(cur, { fingerprint, alert, message: m, route, now: clock(), deliveryId }));
   }
 
   change(key: string, fn: (s: AmAlertState) => void): Promise<AmAlertState | undefined> {

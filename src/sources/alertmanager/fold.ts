@@ -36,6 +36,7 @@ function fieldsOf(a: WebhookAlert, m: FiringInput['message'], route: AmRoute): P
     generatorURL: a.generatorURL || undefined,
     externalURL: m.externalURL || undefined,
     project: route.product ?? route.team ?? a.labels.job,
+    team: route.team,
     environment: route.environment,
   };
 }

@@ -44,13 +44,14 @@ export function ruleMatches(rule: AlertmanagerRoute, labels: Record<string, stri
 
 export function routeAmAlert(config: Config, am: AlertmanagerConfig, labels: Record<string, string>): AmRoute {
   const rule = am.routes.find((r) => ruleMatches(r, labels));
-  const productId = rule?.product ?? (rule?.team ? undefined : labels.product && config.products[labels.product] ? labels.product : undefined);
-  const teamId = rule?.team ?? (productId ? config.products[productId]?.team : labels.team && config.teams[labels.team] ? labels.team : undefined);
+  // Own keys only: a label value is anyone's text, and `constructor` or `__proto__` must not find Object's.
+  const productId = rule?.product ?? (rule?.team ? undefined : labels.product && Object.hasOwn(config.products, labels.product) ? labels.product : undefined);
+  const teamId = rule?.team ?? (productId ? config.products[productId]?.team : labels.team && Object.hasOwn(config.teams, labels.team) ? labels.team : undefined);
   const environment = rule?.environment ?? labels.environment ?? labels.env;
   const sev = labels.severity?.toLowerCase();
   const paging = sev === undefined || am.pagingSeverities.includes(sev);
-  const product = productId ? config.products[productId] : undefined;
-  const team = teamId ? config.teams[teamId] : undefined;
+  const product = productId && Object.hasOwn(config.products, productId) ? config.products[productId] : undefined;
+  const team = teamId && Object.hasOwn(config.teams, teamId) ? config.teams[teamId] : undefined;
   const fallback = am.defaultChat ? [am.defaultChat] : [];
   if (!product && !team) return { chats: fallback, owners: [], paging, unmapped: true, ...(environment ? { environment } : {}), ...esc(am, undefined, paging) };
   const chats = team && team.chats.length > 0 ? team.chats : fallback;

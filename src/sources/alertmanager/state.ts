@@ -15,6 +15,8 @@ export interface AmAlertState extends AlertCore {
   alertname: string;
   severity?: string | undefined;
   environment?: string | undefined;
+  /** The team it was routed to (a team-only route has no product: on-call paging goes by the team). */
+  team?: string | undefined;
   labels: Record<string, string>;
   summary?: string | undefined;
   description?: string | undefined;

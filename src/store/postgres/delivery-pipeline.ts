@@ -51,7 +51,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
     const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: { id } } });
     if (inserted) {
-      // Another replica may claim it; then it parses the stored text (and this entry ages out below).
+      // Another replica may claim it; then it parses the stored text, and this entry ages out (deliveries.ts).
       this.keepParsed(id, parsed);
       this.worker?.wake();
     }
