@@ -161,3 +161,25 @@ describe('/alerts with a mute in force', () => {
     expect(out).toContain('nightly batch (set by Bob');
   });
 });
+
+describe('team-routed alerts (no product)', () => {
+  it("page the team's on-call: first post and escalation go by the team when the alert has no product", async () => {
+    const { policy } = (() => {
+      const now = T0;
+      const config = botConfig({
+        people: { alice: { name: 'Alice', dingtalk: 'ding-alice', roles: [] }, dave: { name: 'Dave', dingtalk: 'ding-dave', roles: [] } },
+        teams: { payments: { members: ['alice'], chats: ['dingtalk:cid-pay'], oncall: 'pay' } },
+        oncall: { pay: { rotation: { every: 'week', handoff: 'mon 10:00', start: '2026-11-30' }, members: ['alice'], secondary: ['dave'] } },
+      });
+      const store = new MemoryStore();
+      const oncall = createOncallService({ config, store, clock: () => now });
+      const lookup = { get: (k: { name: string }) => (k.name === ONCALL.name ? oncall : undefined) } as unknown as ServiceLookup;
+      return { policy: scheduledPolicy({ services: lookup, clock: () => now, pageDirect: () => false }) };
+    })();
+    const alert = { key: 'fp1', owners: [], paging: true, status: 'open' as const, team: 'payments' };
+    expect(await policy.firstPage({ source: 'alertmanager', alert })).toEqual(['alice']);
+    expect((await policy.escalation({ source: 'alertmanager', alert }, 1)).people).toEqual(['alice', 'dave']);
+    // A label value that is no team pages nobody and does not throw.
+    expect(await policy.firstPage({ source: 'alertmanager', alert: { ...alert, team: 'constructor' } })).toEqual([]);
+  });
+});

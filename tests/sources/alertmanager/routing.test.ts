@@ -32,4 +32,14 @@ describe('Alertmanager routing', () => {
   it('a bad regex in routes is a config error', () => {
     expect(() => amConfig({ routes: [{ match: { namespace: '=~(' }, product: 'demo' }] })).toThrow('not a regular expression');
   });
+
+  it("label values that name Object's own keys (constructor, __proto__, toString) route nowhere, never throw", () => {
+    for (const v of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const byTeam = routeAmAlert(botConfig(), amConfig(), { alertname: 'X', team: v });
+      expect(byTeam.unmapped).toBe(true);
+      const byProduct = routeAmAlert(botConfig(), amConfig(), { alertname: 'X', product: v });
+      expect(byProduct.unmapped).toBe(true);
+      expect(byProduct.product).toBeUndefined();
+    }
+  });
 });
