@@ -8,56 +8,16 @@
  * Time comes from the injected clock; `tick()` (a timer in production, the test in tests) flushes the
  * folded refreshes and digests of this process's lanes.
  */
-import type { Logger } from 'pino';
 import type { Card } from '../../cards/model.ts';
 import { cardReply } from '../core/message.ts';
-import type { People } from '../core/people.ts';
-import type { Outbox } from '../core/services.ts';
-import type { Timers } from '../core/timers.ts';
-import type { Collection, Store } from '../store/types.ts';
+import type { Collection } from '../store/types.ts';
 import { asEscalationPayload, EscalationScheduler, escalationKey, escalationNames, isDue, startCycle, type EscalationNames, type EscalationPayload } from './escalation.ts';
 import { newLane, pruneLane, type Lane } from './lanes.ts';
 import { basePolicy, type AlertPolicy, type PolicySubject } from './policy.ts';
+import type { AlertEngineDeps, AlertSourceSpec, RollbackTarget } from './types.ts';
 import type { AlertCore } from './state.ts';
 
-export type RollbackTarget = { product: string; env: string };
-
-/** What a source tells the engine: names, limits and how its cards look. */
-export interface AlertSourceSpec<S extends AlertCore> {
-  /** `sentry`, `alertmanager`: prefixes the timer kind and keys (escalation.ts). */
-  source: string;
-  /** The hot collection of states. */
-  collection: string;
-  /** The card key of an alert's card (the outbox updates a card in place by it). */
-  cardKeyOf(key: string): string;
-  /** Messages per chat per minute, and the least gap between refreshes of one card in a storm. */
-  budgetPerChatPerMinute: number;
-  refreshSeconds: number;
-  /** Where escalations go (default: the alert's chats) and who is added at level n. */
-  escalation?: { to?: string | undefined; chain: string[] } | undefined;
-  /** What the card shows: a change that leaves it equal spends no message. */
-  view(s: S): unknown;
-  card(s: S, rollback: RollbackTarget | undefined): Card;
-  digest(states: S[]): Card;
-  escalationCard(s: S, minutes: number, rollback: RollbackTarget | undefined): Card;
-  /** The Rollback button's target, read at render time (optional). */
-  rollbackFor?(s: S): Promise<RollbackTarget | undefined>;
-}
-
-export interface AlertEngineDeps {
-  store: Store;
-  outbox: Outbox;
-  log: Logger;
-  clock: () => number;
-  people: People;
-  timers: Timers;
-  /** Adds what the card links to beyond the source (the web console's signed "Details" link). */
-  decorateCard?: ((card: Card, alertKey: string) => Card) | undefined;
-  /** Counts escalation steps sent (opsbot_escalations_total). */
-  onEscalation?: ((source: string) => void) | undefined;
-  /** Who to page, when to stay quiet (policy.ts); default: owners and the configured chain. */
-  policy?: AlertPolicy | undefined;
-}
+export type { AlertEngineDeps, AlertSourceSpec, RollbackTarget } from './types.ts';
 
 /** Alert states untouched this long are forgotten (a new event starts a fresh card). */
 export const STATE_RETENTION_MS = 14 * 24 * 3_600_000;
