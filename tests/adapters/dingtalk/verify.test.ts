@@ -63,6 +63,7 @@ describe('dingtalk config section', () => {
       oapiBase: 'https://oapi.dingtalk.com',
       gatewayUrl: 'https://api.dingtalk.com/v1.0/gateway/connections/open',
       cardTemplateId: '',
+      cardCallbackRouteKey: 'opsbot',
       monthlyQuota: 10_000,
       robots: {},
     });
