@@ -136,6 +136,21 @@ describe('kubernetes engine through the deploy service', () => {
     expect(backoffs).toHaveLength(1);
   });
 
+  it('a workload already at its image is not patched, but a rollout of it that is stuck still fails the deploy', async () => {
+    // component-b runs v1.0.0 already, but that rollout never got its pods available (review finding 5).
+    const b = k8s.workloads.get('demo/component-b') ?? [...k8s.workloads.values()].find((w) => w.name === 'component-b')!;
+    b.generation = 2;
+    b.observedGeneration = 2;
+    b.updated = 1;
+    b.availableNew = 0;
+    b.deadlineExceeded = true;
+    const { deploys } = service();
+    const { task } = await deploy(deploys);
+    await until(async () => (await stateOf(deploys, task.id)) === 'failed');
+    expect((await deploys.get(task.id))!.reason).toContain('deployment/component-b exceeded its progress deadline');
+    expect(k8s.patches().filter((p) => p.path.includes('component-b'))).toHaveLength(0);
+  });
+
   it('cancel stops following, says so, and leaves the rollout to Kubernetes', async () => {
     k8s.hold = true;
     const { deploys } = service();

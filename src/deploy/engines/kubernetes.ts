@@ -115,13 +115,17 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
    * Set the images that differ from the live ones, one PATCH per workload, recording each at once. The
    * live image decides, so a workload already patched (recorded or not, before a restart) is never patched twice.
    */
-  async function applyImages(ctx: EngineContext, cfg: KubernetesEngineConfig, api: KubernetesApi, targets: Target[], patched: Patched[], log: (l: string) => void) {
+  async function applyImages(ctx: EngineContext, cfg: KubernetesEngineConfig, api: KubernetesApi, targets: Target[], patched: Patched[], log: (l: string) => void): Promise<Patched[]> {
+    const unchanged: Patched[] = [];
     for (const t of targets) {
       if (patched.some((p) => p.kind === t.kind && p.name === t.name)) continue;
       const live = await api.get(t.kind, cfg.namespace, t.name);
       const c = live.containers.find((x) => x.name === t.container);
       if (!c) throw new KubernetesHttpError(422, `${refOf(t)} in ${cfg.namespace} has no container ${t.container} (containers: ${live.containers.map((x) => x.name).join(', ')}; check engine.workloads.${t.component}.container)`);
       if (c.image === t.image) {
+        // Not patched, but its rollout is still checked: one to this image may be in progress or crash-looping
+        // (a re-deploy, a restart after an unrecorded PATCH), and "succeeded" must be the cluster's word.
+        unchanged.push({ kind: t.kind, name: t.name, generation: live.generation });
         log(`${t.component}: ${refOf(t)} already runs ${t.image}, not patched`);
         continue;
       }
@@ -131,6 +135,7 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
       log(`${t.component}: set ${refOf(t)} container ${t.container} image ${c.image} → ${t.image} (generation ${after.generation})`);
     }
     await record(ctx, cfg, targets, patched, true);
+    return unchanged;
   }
 
   /** Follow the rollouts of `patched` until all are done, one fails, or the follower is cancelled or detached. */
@@ -239,18 +244,19 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
         return { outcome: 'failed', reason: (err as Error).message };
       }
       const targets = targetsOf(ctx, cfg, complete ? () => {} : log);
+      let unchanged: Patched[] = [];
       try {
-        if (!complete) await applyImages(ctx, cfg, api, targets, patched, log);
+        if (!complete) unchanged = await applyImages(ctx, cfg, api, targets, patched, log);
       } catch (err) {
         await api.close();
         return { outcome: 'failed', reason: patternRedactor.with(secrets).text((err as Error).message) };
       }
-      if (!patched.length) {
+      if (!patched.length && !unchanged.length) {
         await api.close();
-        log('nothing to roll out: every workload already runs the release');
+        log('nothing to roll out: no workload of the release is configured');
         return { outcome: 'succeeded' };
       }
-      return follow(ctx, cfg, api, patched, log);
+      return follow(ctx, cfg, api, [...patched, ...unchanged], log);
     });
   }
 
