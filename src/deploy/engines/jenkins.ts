@@ -4,6 +4,7 @@
  * (alerting-and-engines.md §3). The run lives on Jenkins: shutdown only lets go of it, and a restart
  * (or another replica) re-attaches to the recorded queue item or build, never triggering a second one.
  */
+import { startPolling, type PollLoop } from './poll.ts';
 import { z } from 'zod';
 import { patternRedactor } from '../../core/redact.ts';
 import { componentEnvName } from '../model.ts';
@@ -76,14 +77,13 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
     let offset = cursor;
     let persisted = cursor;
     let rest = Buffer.alloc(0);
-    let interval = opts.pollIntervalMs;
-    let timer: NodeJS.Timeout | undefined;
+    let loop: PollLoop | undefined;
     const id = () => (phase.kind === 'queued' ? `queue:${phase.queueId}` : `build:${phase.number}`);
 
     const end = (r: EngineResult) => {
       if (over) return;
       over = true;
-      if (timer) clearTimeout(timer);
+      loop?.stop();
       finish(r);
     };
 
@@ -184,21 +184,14 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
       return true;
     }
 
-    const poll = async () => {
-      timer = undefined;
-      if (over) return;
-      let moved = false;
-      try {
-        moved = await step();
-      } catch (err) {
-        // Transient trouble (Jenkins restarting, a proxy) does not fail a deploy; the task timeout bounds it.
-        log(`poll failed: ${err instanceof JenkinsHttpError ? err.message : clean((err as Error).message)}`);
-      }
-      if (over) return;
-      interval = moved ? opts.pollIntervalMs : Math.min(Math.round(interval * 1.5), opts.maxPollIntervalMs);
-      timer = setTimeout(() => void poll(), moved ? opts.pollIntervalMs : interval);
-    };
-    timer = setTimeout(() => void poll(), 0);
+    loop = startPolling({
+      step,
+      over: () => over,
+      // Transient trouble (Jenkins restarting, a proxy) does not fail a deploy; the task timeout bounds it.
+      onError: (err) => log(`poll failed: ${err instanceof JenkinsHttpError ? err.message : clean((err as Error).message)}`),
+      minMs: opts.pollIntervalMs,
+      maxMs: opts.maxPollIntervalMs,
+    });
 
     return {
       done,
@@ -209,7 +202,7 @@ export function createJenkinsEngine(opts: JenkinsEngineOptions): Engine {
       },
       detach() {
         over = true;
-        if (timer) clearTimeout(timer);
+        loop?.stop();
       },
     };
   }

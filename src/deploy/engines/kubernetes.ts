@@ -7,6 +7,7 @@
  * `id: "rollout:Deployment/component-a@7,StatefulSet/db@3"` (kind/name@generation after the patch),
  * `cursor: 1` once every image was set (0 while patching), `label: "deployment/component-a in demo"`.
  */
+import { startPolling, type PollLoop } from './poll.ts';
 import { z } from 'zod';
 import { patternRedactor } from '../../core/redact.ts';
 import { inClusterConnection, loadKubeconfig, type KubeConnection } from './kubeconfig.ts';
@@ -143,8 +144,7 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
     let finish!: (r: EngineResult) => void;
     const done = new Promise<EngineResult>((r) => (finish = r));
     let over = false;
-    let timer: NodeJS.Timeout | undefined;
-    let interval = opts.pollIntervalMs;
+    let loop: PollLoop | undefined;
     const pending = new Map(patched.map((p) => [refOf(p), p]));
     const lastMessage = new Map<string, string>();
     const reported = new Set<string>();
@@ -154,7 +154,7 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
     const end = (r: EngineResult) => {
       if (over) return;
       over = true;
-      if (timer) clearTimeout(timer);
+      loop?.stop();
       void api.close();
       finish(r);
     };
@@ -195,25 +195,23 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
       return moved;
     }
 
-    const poll = async () => {
-      timer = undefined;
-      if (over) return;
-      let moved = false;
-      try {
-        moved = await step();
+    loop = startPolling({
+      step: async () => {
+        const moved = await step();
         lastError = '';
-      } catch (err) {
+        return moved;
+      },
+      over: () => over,
+      onError: (err) => {
         const message = (err as Error).message;
         if (err instanceof KubernetesHttpError && err.status === 404) return end({ outcome: 'failed', reason: message });
         // Transient trouble (API server restarting, a proxy) does not fail a deploy; the task timeout bounds it.
         if (message !== lastError) log(`poll failed: ${message}`);
         lastError = message;
-      }
-      if (over) return;
-      interval = moved ? opts.pollIntervalMs : Math.min(Math.round(interval * 1.5), opts.maxPollIntervalMs);
-      timer = setTimeout(() => void poll(), interval);
-    };
-    timer = setTimeout(() => void poll(), 0);
+      },
+      minMs: opts.pollIntervalMs,
+      maxMs: opts.maxPollIntervalMs,
+    });
 
     return {
       done,
@@ -224,7 +222,7 @@ export function createKubernetesEngine(opts: KubernetesEngineOptions): Engine {
       },
       detach() {
         over = true;
-        if (timer) clearTimeout(timer);
+        loop?.stop();
         void api.close();
       },
     };
