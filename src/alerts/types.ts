@@ -49,3 +49,18 @@ export interface AlertEngineDeps {
   /** Who to page, when to stay quiet (policy.ts); default: owners and the configured chain. */
   policy?: AlertPolicy | undefined;
 }
+
+/** Where an alert goes and who it pages, as a source's routing decides it (Sentry project, Alertmanager labels). */
+export interface AlertRoute {
+  product?: string;
+  /** Chats the card goes to (empty: counted only). */
+  chats: string[];
+  /** Person ids @mentioned on the first post and on escalation (empty for quiet alerts). */
+  owners: string[];
+  /** Passed the product's filters: @mentions and escalation apply. */
+  paging: boolean;
+  /** Nothing claimed the alert: the default chat got it. */
+  unmapped: boolean;
+  escalateAfterMinutes?: number;
+  escalationChain?: string[];
+}

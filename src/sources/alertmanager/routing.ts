@@ -6,19 +6,14 @@
  * (Alertmanager anchors its regex matchers too); a missing label reads as "" (Alertmanager's semantics).
  * Severity from the `severity` label: one of `pagingSeverities` (or none) pages; others post quietly.
  */
+import type { AlertRoute } from '../../alerts/types.ts';
 import type { Config } from '../../config/schema.ts';
 import type { AlertmanagerConfig, AlertmanagerRoute } from './config.ts';
 
-export interface AmRoute {
-  product?: string;
+/** An Alertmanager alert's route: the shared one, plus the team and environment its labels name. */
+export interface AmRoute extends AlertRoute {
   team?: string;
   environment?: string;
-  chats: string[];
-  owners: string[];
-  paging: boolean;
-  unmapped: boolean;
-  escalateAfterMinutes?: number;
-  escalationChain?: string[];
 }
 
 const regexCache = new Map<string, RegExp>();

@@ -2,22 +2,12 @@
  * Sentry project → product → team chats and owners (core/people.ts turns owners into @mentions), and the per-product
  * level/environment filters (issue 7 §2). Pure over the config, so it is tested without a bus.
  */
+import type { AlertRoute } from '../../alerts/types.ts';
 import type { Config } from '../../config/schema.ts';
 import { levelRank, productAlertsSchema, type ProductAlerts, type SentryConfig } from './config.ts';
 
-export interface Route {
-  product?: string;
-  /** Chats the card goes to (empty: counted only). */
-  chats: string[];
-  /** Person ids @mentioned on the first post and on escalation (empty for quiet alerts). */
-  owners: string[];
-  /** Passed the product's filters: @mentions and escalation apply. */
-  paging: boolean;
-  /** No product claims the project: the default chat got it. */
-  unmapped: boolean;
-  escalateAfterMinutes?: number;
-  escalationChain?: string[];
-}
+/** A Sentry alert's route (unmapped: no product claims the project). */
+export type Route = AlertRoute;
 
 const alertsCache = new WeakMap<object, ProductAlerts>();
 function alertsOf(product: { alerts?: unknown }): ProductAlerts {
