@@ -48,7 +48,7 @@ export default defineCommand({
   permission: 'anyone',
   async run(ctx) {
     const { t, args, config, gitlab: gl } = ctx;
-    const product = config.products[args.product];
+    const product = Object.hasOwn(config.products, args.product) ? config.products[args.product] : undefined;
     if (!product) {
       throw new UserFacingError('E_NOT_FOUND', t('gitlab.cmd.unknownProduct', { product: args.product, valid: Object.keys(config.products).join(', ') || '-' }));
     }

@@ -10,7 +10,8 @@ export interface MuteTarget {
 }
 
 export function resolveMuteTarget(config: Config, name: string): MuteTarget | undefined {
-  if (config.products[name]) return { kind: 'product', target: name, product: name };
+  // Own keys only: `constructor` typed in chat is no product.
+  if (Object.hasOwn(config.products, name)) return { kind: 'product', target: name, product: name };
   const owner = Object.entries(config.products).find(([, p]) => p.sentryProjects.includes(name));
   return owner ? { kind: 'project', target: name, product: owner[0] } : undefined;
 }
