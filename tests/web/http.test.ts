@@ -86,4 +86,18 @@ describe('web console over HTTP', () => {
     // The login link worked once.
     expect((await fetch(`${bot.base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` })).status).toBe(403);
   });
+
+  it('a signed-in reader filtering by a product that does not exist gets a 400 page, never a 500', async () => {
+    bot = await startWebBot({ locale: 'en' });
+    await bot.say('/login', { chat: 'team', from: 'alice' });
+    const dm = bot.sentTo('test:dm-alice').at(-1)!;
+    const token = dm.reply.kind === 'text' ? /token=([A-Za-z0-9_-]+)/.exec(dm.reply.text)![1]! : '';
+    const login = await fetch(`${bot.base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    for (const q of ['product=nope', 'product=constructor', 'product=__proto__']) {
+      const r = await fetch(`${bot.base}/ui/tasks?${q}`, { headers: { cookie } });
+      expect(r.status, q).toBe(400);
+      expect(await r.text(), q).toContain(q.slice('product='.length));
+    }
+  });
 });
