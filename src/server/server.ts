@@ -106,9 +106,21 @@ export function createApp(opts: ServerOptions): Koa {
     ctx.body = await opts.metrics.registry.metrics();
   });
 
+  // Exact paths (every route without a `:param`) are found by one Map lookup before the router walks its
+  // regex list: the console adds dozens of GET routes, and a webhook delivery need not test them all
+  // (issue 22 §2). The router keeps every route too, for HEAD, trailing slashes and 405s.
+  const exact = new Map<string, (ctx: Koa.Context) => Promise<void>>();
   for (const route of opts.routes) {
+    // Labelled children made once per route: prom-client hashes the label set on every un-cached call.
+    const duration = opts.metrics.httpDuration.labels({ route: route.path });
+    const counted = new Map<number, { inc(): void }>();
+    const count = (status: number) => {
+      let c = counted.get(status);
+      if (!c) counted.set(status, (c = opts.metrics.httpRequests.labels({ route: route.path, status: String(status) })));
+      c.inc();
+    };
     const handler = async (ctx: Koa.Context) => {
-      const end = opts.metrics.httpDuration.startTimer({ route: route.path });
+      const end = duration.startTimer();
       let answer: HttpAnswer;
       try {
         const rawBody = route.method === 'POST' ? await readRawBody(ctx.req, opts.bodyLimitBytes, opts.bodyTimeoutMs ?? 10_000) : Buffer.alloc(0);
@@ -133,13 +145,18 @@ export function createApp(opts: ServerOptions): Koa {
       if (answer.contentType) ctx.type = answer.contentType;
       if (answer.body !== undefined) ctx.body = answer.body;
       else if (answer.status === 200) ctx.body = '';
-      opts.metrics.httpRequests.inc({ route: route.path, status: String(answer.status) });
+      count(answer.status);
       end();
     };
+    if (!route.path.includes(':')) exact.set(`${route.method} ${route.path}`, handler);
     if (route.method === 'GET') router.get(route.path, handler);
     else router.post(route.path, handler);
   }
 
+  app.use(async (ctx, next) => {
+    const h = exact.get(`${ctx.method} ${ctx.path}`);
+    return h ? h(ctx) : next();
+  });
   app.use(router.routes()).use(router.allowedMethods());
   app.on('error', (err: unknown) => opts.log.debug({ err }, 'koa error'));
   return app;
