@@ -24,8 +24,8 @@ export default defineCommand({
     const { deploys } = ctx;
     const { product, release, env } = ctx.args;
     if (ctx.args.dryRun) return cardReply(deployPlanCard(await deploys.plan(product, release, env), ctx.t, { dryRun: true }));
-    await enforceFreeze(ctx, { product, env, kind: 'deploy', override: ctx.args.overrideFreeze });
-    const { task, created } = await deploys.enqueue({ product, release, env, requestedBy: requester(ctx), message: ctx.message });
+    const overridden = await enforceFreeze(ctx, { product, env, kind: 'deploy', override: ctx.args.overrideFreeze });
+    const { task, created } = await deploys.enqueue({ product, release, env, requestedBy: requester(ctx), message: ctx.message, ...(overridden ? { freezeOverride: true } : {}) });
     // The task card is sent (and then updated in place) by the deploy service under cardKey task:<id>.
     if (!created) await deploys.showTask(task.id, ctx.message);
   },

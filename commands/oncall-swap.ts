@@ -31,6 +31,10 @@ export default defineCommand({
     const from = ctx.clock();
     const to = ctx.args.until ? parseWhen(ctx, ctx.args.until, now.timezone) : now.handoffAt;
     if (!(to > from)) throw new UserFacingError('E_USAGE', ctx.t('oncall.error.badRange'));
+    // One's own shift only: the one on duty hands over until their shift (or the override they hold) ends,
+    // never into other people's shifts; longer handovers are an oncall-admin's `/oncall override`.
+    const ownEnd = now.overrides[layer]?.to ?? now.shift.end;
+    if (to > ownEnd && !isOncallAdmin(ctx)) throw new UserFacingError('E_PERMISSION', ctx.t('oncall.error.swapBeyondShift', { until: formatLocal(now.timezone, ownEnd) }));
     const by = me ?? `${ctx.message.sender.platform}:${ctx.message.sender.id}`;
     await ctx.oncall.addOverride({ schedule, layer, person, replaces: current, from, to, kind: 'swap', by });
     const vars = { person: nameOf(ctx)(person), previous: nameOf(ctx)(current), schedule, layer: ctx.t(`oncall.layer.${layer}`), until: formatLocal(now.timezone, to) };

@@ -21,8 +21,8 @@ export default defineCommand({
   async run(ctx) {
     const { deploys } = ctx;
     const { product, env, to } = ctx.args;
-    await enforceFreeze(ctx, { product, env, kind: 'rollback', override: ctx.args.overrideFreeze });
-    const { task, created } = await deploys.rollback({ product, env, ...(to ? { to } : {}), requestedBy: requester(ctx), message: ctx.message });
+    const overridden = await enforceFreeze(ctx, { product, env, kind: 'rollback', override: ctx.args.overrideFreeze });
+    const { task, created } = await deploys.rollback({ product, env, ...(to ? { to } : {}), requestedBy: requester(ctx), message: ctx.message, ...(overridden ? { freezeOverride: true } : {}) });
     if (!created) await deploys.showTask(task.id, ctx.message);
   },
 });

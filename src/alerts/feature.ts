@@ -13,6 +13,10 @@ import { MUTES } from '../mute/service.ts';
 import { OPEN_ITEMS } from '../oncall/handoff.ts';
 import { AlertBoard, ALERTS, type BoardSource } from './board.ts';
 
+/** Severities the gauge labels by (Sentry levels and the usual Alertmanager ones); anything else is `other`. */
+const SEVERITIES = new Set(['critical', 'fatal', 'error', 'warning', 'info', 'debug', 'page', 'none']);
+const boundedSeverity = (s: string): string => (SEVERITIES.has(s.toLowerCase()) ? s.toLowerCase() : 'other');
+
 export const alertsFeature = defineFeature({
   name: 'alerts',
   commands: alertsCommands,
@@ -46,7 +50,16 @@ export const alertsFeature = defineFeature({
         if (!rows) return;
         this.reset();
         for (const n of names) if (!rows.some((r) => r.source === n)) this.set({ source: n, severity: 'none' }, 0);
-        for (const r of rows) this.set({ source: r.source, severity: r.severity }, r.n);
+        // Severity comes from webhook input (an Alertmanager label): bounded to known values, else `other`.
+        const tally = new Map<string, number>();
+        for (const r of rows) {
+          const k = `${r.source}\u0000${boundedSeverity(r.severity)}`;
+          tally.set(k, (tally.get(k) ?? 0) + r.n);
+        }
+        for (const [k, n] of tally) {
+          const [source, severity] = k.split('\u0000') as [string, string];
+          this.set({ source, severity }, n);
+        }
       },
     });
     // The handoff card lists what is still open and unacknowledged for the schedule's products.

@@ -35,6 +35,8 @@ export interface RunnerDeps {
   queue?: DeployQueue;
   /** Queue mode: how often abandoned tasks are looked for (default 5000 ms). */
   sweepMs?: number;
+  /** Why a task must not start now (a freeze set while it waited), or undefined: it starts. */
+  startGate?: ((task: DeployTask) => Promise<string | undefined>) | undefined;
   /** Applied to every task log line before it is stored (core/redact.ts `Redactor.text`). Default: none. */
   redact?: ((line: string) => string) | undefined;
 }
@@ -87,6 +89,11 @@ export class TaskRunner {
     const t = await this.d.repo.patch(task.id, (cur) => (cur.state === 'waiting' ? { state: 'running', startedAt: now } : {}));
     if (!t || t.state !== 'running' || t.startedAt !== now) return undefined;
     await this.d.progress.force(t.id);
+    const refused = await this.d.startGate?.(t).catch(() => undefined);
+    if (refused) {
+      await this.finish(t.id, { outcome: 'failed', reason: refused });
+      return undefined;
+    }
     let run: EngineRun;
     try {
       // context() throws when the product/environment left the config since the task was queued.

@@ -9,6 +9,7 @@ import type { CoreDeps } from '../core/services.ts';
 import type { Card } from '../../cards/model.ts';
 import { deployTaskCard } from '../../cards/deploy-task.ts';
 import { CARD_LINKS, taskPagePath, withDetails } from '../web/links.ts';
+import { FREEZES } from '../freeze/service.ts';
 import { defaultDeployConfig, deployConfigSchema, type DeployConfig, type ProductsConfig } from './config.ts';
 import { ENGINES, engineDeclaration } from './engines/index.ts';
 import type { Engine } from './engines/types.ts';
@@ -27,6 +28,8 @@ export interface TaskRequest {
   requestedBy: { id: string; name: string };
   /** The chat message (or click) asking: its chat gets the card; its id makes the request idempotent. */
   message: Pick<IncomingMessage, 'id' | 'chat'> & Partial<IncomingMessage>;
+  /** An admin overrode a freeze when asking (audited by the command): the start gate lets it through. */
+  freezeOverride?: boolean;
 }
 
 export interface DeployService {
@@ -108,10 +111,19 @@ export function createDeployService(services: CoreDeps, opts: DeployServiceOptio
   const progress = new ProgressThrottle(config.progressThrottleMs, services.clock, sendCard, (err) =>
     services.log.warn({ err }, 'deploy: progress card failed'),
   );
+  // A freeze set while a task waited in the queue still holds when it would start (issue 18 §4): the
+  // FREEZES service (the freeze feature, set up before this one) is asked again at start.
+  const startGate = async (t: DeployTask): Promise<string | undefined> => {
+    const freezes = lookup.get(FREEZES);
+    if (!freezes || t.freezeOverride) return undefined;
+    const f = await freezes.blocking({ product: t.product, env: t.env, kind: t.kind, at: services.clock() });
+    return f ? tr('deploy.error.frozenAtStart', { reason: f.reason, by: f.by, until: new Date(f.until).toISOString() }) : undefined;
+  };
   const runner = new TaskRunner({
     repo, store: services.store, model, releases, engines, capabilities: (type) => engineDeclaration(type).capabilities, progress, events: services.events, log: services.log, clock: services.clock, config,
     ...(opts.queue ? { queue: opts.queue } : {}),
     ...(redact ? { redact } : {}),
+    startGate,
   });
 
   async function create(req: TaskRequest, release: string, kind: DeployTask['kind']) {
@@ -127,6 +139,7 @@ export function createDeployService(services: CoreDeps, opts: DeployServiceOptio
       components: rel.components,
       ...(current ? { previousRelease: current.release } : {}),
       requestedBy: req.requestedBy,
+      ...(req.freezeOverride ? { freezeOverride: true } : {}),
       chat: req.message.chat,
       messageId: req.message.id,
       engine: env.engine.type,

@@ -36,6 +36,8 @@ export interface DeployTask {
   /** What ran on the environment when the task was created. */
   previousRelease?: string;
   requestedBy: { id: string; name: string };
+  /** An admin overrode a freeze when asking: a freeze at start does not stop it. */
+  freezeOverride?: boolean;
   chat: string;
   /** The chat message (or click) that asked for it: the idempotency key with `chat`. */
   messageId?: string;

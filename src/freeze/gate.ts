@@ -46,11 +46,15 @@ export async function askFreezeOverride(ctx: Ctx, o: GateInput): Promise<boolean
   return true;
 }
 
-/** For `run`: throws while frozen unless an admin overrides, and audits the override. */
-export async function enforceFreeze(ctx: Ctx, o: GateInput): Promise<void> {
+/**
+ * For `run`: throws while frozen unless an admin overrides, and audits the override. True when an
+ * override was applied: the task carries it, so the deploy service's start gate lets it through.
+ */
+export async function enforceFreeze(ctx: Ctx, o: GateInput): Promise<boolean> {
   const f = await ctx.freezes.blocking({ product: o.product, env: o.env, kind: o.kind, at: ctx.clock() });
-  if (!f) return;
+  if (!f) return false;
   if (!o.override || !isAdmin(ctx)) refuse(ctx, f, o);
   const s = ctx.message.sender;
   await ctx.freezes.recordOverride({ freeze: f, command: ctx.message.text, actor: ctx.person?.id ?? `${s.platform}:${s.id}`, platform: ctx.message.platform, chat: ctx.message.chat });
+  return true;
 }

@@ -102,17 +102,25 @@ export function parseLocalDateTime(textIn: string): { date: string; time: string
   if (!m?.[1]) return undefined;
   const time = m[2] ?? '00:00';
   const [h, mi] = time.split(':').map(Number) as [number, number];
-  if (h > 23 || mi > 59 || Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`))) return undefined;
+  // Date.parse rolls 2026-02-31 over to March: only a date that reads back the same is one.
+  const day = Date.parse(`${m[1]}T00:00:00Z`);
+  if (h > 23 || mi > 59 || Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== m[1]) return undefined;
   return { date: m[1], time: time.padStart(5, '0') };
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
-/** `30m`, `2h`, `1h30m`, `3d`, `1w` → ms; undefined when it is not a duration (or zero). */
+/**
+ * The longest duration any command takes (a freeze, a mute, a swap): a year. Beyond it a date would not
+ * even print (`99999999d` is past what a Date can hold), and nobody means it.
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
+/** `30m`, `2h`, `1h30m`, `3d`, `1w` → ms; undefined when it is not a duration, is zero, or exceeds MAX_DURATION_MS. */
 export function parseDuration(textIn: string): number | undefined {
   const s = textIn.trim().toLowerCase();
   if (!/^(\d+[mhdw])+$/.test(s)) return undefined;
   let total = 0;
   for (const m of s.matchAll(/(\d+)([mhdw])/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
-  return total > 0 ? total : undefined;
+  return total > 0 && total <= MAX_DURATION_MS ? total : undefined;
 }
