@@ -3,7 +3,7 @@
 // break /status, /alerts or /mute afterwards.
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDuration, parseLocalDateTime } from '../../src/oncall/zoned-time.ts';
-import { BASE_YAML, createTestBot } from '../helpers/test-bot.ts';
+import { createTestBot } from '../helpers/test-bot.ts';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -12,7 +12,9 @@ afterEach(async () => {
 });
 
 const T0 = Date.parse('2026-12-02T04:00:00Z'); // Wednesday, alice's week
-const YAML = `${BASE_YAML}
+const YAML = `
+locale: en
+chat: { console: false }
 people:
   alice: { name: Alice, roles: [deployer] }
   bob: { name: Bob, roles: [] }
@@ -23,7 +25,16 @@ teams:
   payments: { members: [alice, bob], chats: ["test:team"], oncall: pay }
 oncall:
   pay: { rotation: { every: week, handoff: "mon 10:00", start: "2026-11-30" }, members: [alice, bob, carol] }
-`.replace(/people:\n  alice: \{ name: Alice, roles: \[deployer\] \}\n  bob: \{ name: Bob, roles: \[\] \}\n  root: \{ name: Root, roles: \[admin\] \}\nteams:\n  payments: \{ members: \[alice, bob\], chats: \["test:team"\] \}\n/, '');
+products:
+  demo:
+    team: payments
+    owners: [alice]
+    components: [component-a]
+    releases: { v1.1.0: { component-a: v1.1.0 } }
+    environments:
+      env-1: { engine: { type: command, run: ["./scripts/deploy-demo.sh"] } }
+      prod: { protected: true, engine: { type: command, run: ["./scripts/deploy-demo.sh"] } }
+`;
 
 describe('odd input', () => {
   it('parses only real dates and durations up to a year', () => {
