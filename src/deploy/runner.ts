@@ -4,42 +4,16 @@
  * runs whose engine can resume while marking the others `interrupted`. Recording an outcome (log,
  * state, what now runs where, the `deploy.finished` event) is outcome.ts.
  */
-import type { Logger } from 'pino';
-import type { EventBus } from '../core/events.ts';
-import type { Store } from '../store/types.ts';
-import type { DeployConfig } from './config.ts';
-import type { Engine, EngineCapabilities, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
-import type { DeployModel } from './model.ts';
-import type { ProgressThrottle } from './progress.ts';
-import { NotStarted, type DeployQueue } from './queue.ts';
+import type { Engine, EngineContext, EngineResult, EngineRun } from './engines/types.ts';
+import { NotStarted } from './queue.ts';
 import { sweepAbandoned } from './queue-sweep.ts';
-import type { ReleaseRegistry } from './releases.ts';
 import { TaskOutcomes } from './outcome.ts';
-import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask, type TaskRepo } from './tasks.ts';
+import { awaitingApproval, byId, isTerminal, pickRunnable, type DeployTask } from './tasks.ts';
 import { engineContext, followRun, type Active } from './active-run.ts';
 
-export interface RunnerDeps {
-  repo: TaskRepo;
-  store: Store;
-  model: DeployModel;
-  releases: ReleaseRegistry;
-  engines: Record<string, Engine>;
-  /** What each engine type's runs allow (engines/index.ts declarations). */
-  capabilities(type: string): EngineCapabilities;
-  progress: ProgressThrottle;
-  events: EventBus;
-  log: Logger;
-  clock: () => number;
-  config: DeployConfig;
-  /** Several replicas (postgres): the shared queue schedules instead of pickRunnable (queue.ts). */
-  queue?: DeployQueue;
-  /** Queue mode: how often abandoned tasks are looked for (default 5000 ms). */
-  sweepMs?: number;
-  /** Why a task must not start now (a freeze set while it waited), or undefined: it starts. */
-  startGate?: ((task: DeployTask) => Promise<string | undefined>) | undefined;
-  /** Applied to every task log line before it is stored (core/redact.ts `Redactor.text`). Default: none. */
-  redact?: ((line: string) => string) | undefined;
-}
+import type { RunnerDeps } from './runner-deps.ts';
+
+export type { RunnerDeps };
 
 /** How often a replica running a task looks for a cancel asked on another replica. */
 const CANCEL_POLL_MS = 1000;

@@ -17,7 +17,7 @@ import type { StoredDelivery } from '../../src/core/deliveries.ts';
 import { dingtalkSign } from '../../src/adapters/dingtalk/verify.ts';
 import { wecomSignature } from '../../src/adapters/wecom/crypto.ts';
 import { signStandardWebhook } from '../../src/sources/gitlab/verify.ts';
-import { FIXTURE_CLIENT_SECRET } from '../../bench/lib/sentry.ts';
+import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders, storedIdFor } from '../../bench/lib/sentry.ts';
 import { freePort, waitForStatus } from '../../bench/lib/config.ts';
 import { spawnNode, type Child } from '../../bench/lib/proc.ts';
 
@@ -166,4 +166,37 @@ export const appTextPlain = (id: string, text: string): string =>
 export async function post(url: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const r = await fetch(url, { method: 'POST', body, headers });
   return { status: r.status, text: await r.text() };
+}
+
+/**
+ * Posts `total` unique signed Sentry deliveries over `connections` concurrent workers and SIGKILLs `bot`
+ * once `killAfter` have been acknowledged; the rest find the bot gone. What each side saw, for the
+ * "every 2xx is stored" checks of the kill tests (lowdb and PostgreSQL).
+ */
+export async function ingestUntilKilled(o: { port: number; bot: Child; total: number; connections: number; killAfter: number; marker: string }): Promise<{ acked: Set<string>; failed: string[]; killedAt: number }> {
+  const acked = new Set<string>();
+  const failed: string[] = [];
+  let next = 0;
+  let killedAt = -1;
+  const worker = async () => {
+    while (next < o.total) {
+      const n = next++;
+      const body = eventAlertBody(eventId(o.marker, n));
+      try {
+        const r = await fetch(`http://127.0.0.1:${o.port}/webhooks/sentry`, { method: 'POST', body, headers: sentryHeaders(body, FIXTURE_CLIENT_SECRET) });
+        await r.arrayBuffer();
+        if (r.status >= 200 && r.status < 300) acked.add(storedIdFor(body));
+        else failed.push(`${n}: ${r.status}`);
+      } catch {
+        failed.push(`${n}: connection error`);
+      }
+      if (acked.size >= o.killAfter && killedAt < 0) {
+        killedAt = acked.size;
+        o.bot.proc.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.connections }, worker));
+  await o.bot.exited;
+  return { acked, failed, killedAt };
 }

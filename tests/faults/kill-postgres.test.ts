@@ -9,9 +9,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botYaml } from '../../bench/lib/config.ts';
 import { stopChild, type Child } from '../../bench/lib/proc.ts';
-import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders, storedIdFor } from '../../bench/lib/sentry.ts';
+import { FIXTURE_CLIENT_SECRET } from '../../bench/lib/sentry.ts';
 import { usePostgres } from '../helpers/pg.ts';
-import { freePort, startChild, tempDir } from './helpers.ts';
+import { freePort, ingestUntilKilled, startChild, tempDir } from './helpers.ts';
 
 const cluster = usePostgres();
 const children: Child[] = [];
@@ -28,32 +28,8 @@ describe('crash during batched ingest (PostgreSQL)', () => {
     const bot = await startChild(yaml, dataDir, port);
     children.push(bot);
 
-    const acked = new Set<string>();
-    const failed: string[] = [];
-    let next = 0;
-    let killed = false;
-    const total = 1000;
-    const worker = async () => {
-      while (next < total) {
-        const n = next++;
-        const body = eventAlertBody(eventId('d0', n));
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/webhooks/sentry`, { method: 'POST', body, headers: sentryHeaders(body, FIXTURE_CLIENT_SECRET) });
-          await r.arrayBuffer();
-          if (r.status >= 200 && r.status < 300) acked.add(storedIdFor(body));
-          else failed.push(`${n}: ${r.status}`);
-        } catch {
-          failed.push(`${n}: connection error`);
-        }
-        if (acked.size >= 400 && !killed) {
-          killed = true;
-          bot.proc.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    await bot.exited;
-    expect(killed).toBe(true);
+    const { acked, failed, killedAt } = await ingestUntilKilled({ port, bot, total: 1000, connections: 32, killAfter: 400, marker: 'd0' });
+    expect(killedAt).toBeGreaterThanOrEqual(400);
     expect(failed.length).toBeGreaterThan(0); // in flight at the kill, or refused after it
     expect(failed.every((f) => f.endsWith('connection error'))).toBe(true);
 

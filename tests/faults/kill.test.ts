@@ -9,8 +9,8 @@ import { LowdbStore } from '../../src/store/lowdb-store.ts';
 import { ALERTS_COLLECTION } from '../../src/sources/sentry/state.ts';
 import { botYaml } from '../../bench/lib/config.ts';
 import { stopChild, type Child } from '../../bench/lib/proc.ts';
-import { eventAlertBody, eventId, FIXTURE_CLIENT_SECRET, sentryHeaders, storedIdFor } from '../../bench/lib/sentry.ts';
-import { freePort, readDeliveries, startChild, tempDir } from './helpers.ts';
+import { FIXTURE_CLIENT_SECRET } from '../../bench/lib/sentry.ts';
+import { freePort, ingestUntilKilled, readDeliveries, startChild, tempDir } from './helpers.ts';
 
 const children: Child[] = [];
 afterEach(async () => {
@@ -34,31 +34,7 @@ describe('crash during ingest', () => {
     const first = await startChild(yaml, dataDir, port);
     children.push(first);
 
-    const acked = new Set<string>();
-    const failed: string[] = [];
-    let next = 0;
-    let killedAt = -1;
-    const total = 1000;
-    const worker = async () => {
-      while (next < total) {
-        const n = next++;
-        const body = eventAlertBody(eventId('c0', n));
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/webhooks/sentry`, { method: 'POST', body, headers: sentryHeaders(body, FIXTURE_CLIENT_SECRET) });
-          await r.arrayBuffer();
-          if (r.status >= 200 && r.status < 300) acked.add(storedIdFor(body));
-          else failed.push(`${n}: ${r.status}`);
-        } catch {
-          failed.push(`${n}: connection error`);
-        }
-        if (acked.size >= 400 && killedAt < 0) {
-          killedAt = acked.size;
-          first.proc.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, worker));
-    await first.exited;
+    const { acked, failed, killedAt } = await ingestUntilKilled({ port, bot: first, total: 1000, connections: 16, killAfter: 400, marker: 'c0' });
     expect(killedAt).toBeGreaterThanOrEqual(400);
     // Some requests were in flight at the kill (they never got an answer) and the rest could not connect.
     expect(failed.length).toBeGreaterThan(0);

@@ -13,23 +13,19 @@
  *   the group's custom robot; failing both, the text names the people and `mentionsUnnotified` counts.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { Locale } from '../../core/i18n.ts';
 import { classifySendFailure } from '../../core/outbox-retry.ts';
 import type { IncomingMessage, OutgoingMessage } from '../../core/message.ts';
-import type { Collection } from '../../store/types.ts';
 import type { Card } from '../../../cards/model.ts';
-import type { DingtalkClient } from './client.ts';
-import { QuotaUsedUpError, type DingtalkQuota } from './quota.ts';
-import type { DingtalkConfig } from './config.ts';
+import { QuotaUsedUpError } from './quota.ts';
 import type { DingtalkReplyContext } from './parse.ts';
 import { ChatTargets } from './targets.ts';
 import { CardRecords, type CardRecord } from './card-records.ts';
+import type { SenderOptions } from './sender-options.ts';
 import { isDingtalkSessionWebhook, webhookHostForLog } from './session-webhook.ts';
-import type { Person } from '../../config/schema.ts';
 import { mobileOfMention } from '../../core/transport.ts';
 import { atField, notifyLine, splitMentions, type SplitMentions } from './mentions.ts';
-import { RobotSendError, type DingtalkRobots } from './robot.ts';
+import { RobotSendError } from './robot.ts';
 import { renderRobotMessage } from './render-robot.ts';
 import { DingtalkLimitError, PUBLIC_AI_CARD_TEMPLATE, needsInteractiveCard, renderCardParams, renderMarkdown, renderText } from './render-card.ts';
 
@@ -46,31 +42,7 @@ export const LOW_QUOTA_REFRESH_MS = 60_000;
 const isTerminal = (card: Card): boolean => card.tone === 'success' || card.tone === 'danger';
 
 
-export interface SenderOptions {
-  config: DingtalkConfig;
-  client: DingtalkClient;
-  log: Logger;
-  cards?: Collection<CardRecord>;
-  clock?: () => number;
-  /**
-   * false: never send interactive cards (markdown with typed commands instead). HTTP mode starts with
-   * this until its card callback is registered (`httpCardCallback`): a card whose clicks reach nobody
-   * is worse than typed commands.
-   */
-  interactiveCards?: boolean;
-  /** The bot's reply language (the "truncated" marker, the type-the-command hint); unset = bilingual marker. */
-  locale?: Locale;
-  /** false: no app configured (robots only); `dingtalk:` addresses then fail permanently. */
-  appEnabled?: boolean;
-  /** Custom robots (`dingtalk-robot:<name>`, and a group's robot when only the OpenAPI is left). */
-  robots?: DingtalkRobots;
-  /** `people`, to name who should have been notified where an @ cannot reach. */
-  people?: Record<string, Person>;
-  /** Robot actionCards: the URL that runs a command (from server.publicUrl); unset: typed commands. */
-  commandUrl?: (command: string) => string;
-  /** The monthly OpenAPI budget (quota.ts): throttles card refreshes when low, robots take over at 0. */
-  quota?: DingtalkQuota;
-}
+export type { SenderOptions } from './sender-options.ts';
 
 /** Addresses of custom robots (identity.ts). */
 export const ROBOT_PREFIX = 'dingtalk-robot:';
