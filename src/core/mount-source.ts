@@ -37,10 +37,10 @@ function checkContentType(req: RawRequest): void {
 }
 
 /** The JSON body of a verified webhook: parsed only after verification, and only as an object (else 400). */
-export function parseJsonObject(raw: Buffer): Record<string, unknown> {
+export function parseJsonObject(raw: Buffer | string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch (err) {
     throw new BadRequestError(`malformed JSON: ${(err as Error).message}`);
   }
@@ -74,10 +74,12 @@ function acceptSide(source: WebhookSource, deps: { deliveries: Pick<Deliveries, 
     checkContentType(req);
     const early = source.handshake?.(req);
     if (early) return early;
-    const body = parseJsonObject(req.rawBody);
+    // Decoded once: the same text is parsed and stored.
+    const text = req.rawBody.toString('utf8');
+    const body = parseJsonObject(text);
     const { kind, dedupeKey } = source.identify(req, body);
     const r = await deps.deliveries.accept(
-      { source: source.name, kind, dedupeKey, headers: storableHeaders(req.headers), body: req.rawBody.toString('utf8'), receivedAt: req.receivedAt },
+      { source: source.name, kind, dedupeKey, headers: storableHeaders(req.headers), body: text, receivedAt: req.receivedAt },
       body,
     );
     // The route template is logged, never the path itself (a legacy token sits in it: sentry.md 2.3).

@@ -1,16 +1,44 @@
 /**
- * The HTTP server: Koa + @koa/router. Owns raw-body capture (with the size limit), health and metrics,
- * and the error→status mapping of the contract. Webhook routes come from adapters and sources as
- * `WebhookRoute`s; they never see a Koa ctx.
+ * The HTTP server: Koa + @koa/router, with a direct path for webhook POSTs (requestListener). Owns
+ * health and metrics; raw-body capture (with the size limit) and the error→status mapping of the
+ * contract are in route-runner.ts. Webhook routes come from adapters and sources as `WebhookRoute`s;
+ * they never see a Koa ctx.
  */
 import http from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
-import type { HttpAnswer, RawRequest, WebhookRoute } from '../adapters/types.ts';
-import { BadRequestError, StorageUnavailableError, UnsupportedMediaError, VerificationError } from '../core/errors.ts';
+import type { WebhookRoute } from '../adapters/types.ts';
 import type { StorageHealth } from '../core/storage-health.ts';
 import type { Metrics } from './metrics.ts';
+import { routeRunner, writeAnswer, type RouteRunner } from './route-runner.ts';
+
+/** Per app, its exact-path POST routes (the webhooks), answered without a Koa context (listen()). */
+const DIRECT_ROUTES = new WeakMap<Koa, Map<string, RouteRunner>>();
+
+/**
+ * The server's request handler: a POST to an exact webhook path is run and answered directly on
+ * Node's request/response (route-runner.ts: the same runner, statuses, headers and bytes as the Koa
+ * path); everything else (GETs, HEAD, path parameters, 404/405) goes through Koa and the router.
+ */
+export function requestListener(app: Koa): http.RequestListener {
+  const koa = app.callback();
+  const direct = DIRECT_ROUTES.get(app) ?? new Map<string, RouteRunner>();
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const run = req.method === 'POST' ? direct.get(q < 0 ? url : url.slice(0, q)) : undefined;
+    if (!run) return void koa(req, res);
+    run(req, q < 0 ? '' : url.slice(q + 1), {})
+      .then((answer) => writeAnswer(res, answer))
+      // The runner maps every error to an answer; this is a bug's last line of defence, never a hang.
+      .catch((err: unknown) => {
+        app.emit('error', err);
+        if (!res.headersSent) writeAnswer(res, { status: 500, body: { error: 'internal error' } });
+        else res.destroy();
+      });
+  };
+}
 
 export interface ServerOptions {
   log: Logger;
@@ -23,63 +51,6 @@ export interface ServerOptions {
   state: () => 'starting' | 'ready' | 'draining';
   /** The store's write health: while failing, /healthz answers 503 degraded. */
   storage?: StorageHealth;
-}
-
-class TooLargeError extends Error {}
-class BodyTimeoutError extends Error {}
-/**
- * The client went away before its body was complete (Node's IncomingMessage errors with `aborted` /
- * ECONNRESET, or closes without `end`). Nothing to answer and nothing wrong on our side: a debug line,
- * not an error with a stack.
- */
-class ClientAbortedError extends Error {}
-
-/**
- * Read the whole body as bytes, failing fast past the limit (checks Content-Length first) and past the
- * deadline: a body trickled a byte at a time would otherwise hold its socket (a file descriptor) for
- * node's requestTimeout (300 s, checked every 30 s: about 330 s). Webhook senders give up after 1–10 s.
- */
-async function readRawBody(req: http.IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw new TooLargeError();
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (err: Error | undefined, body?: Buffer) => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err) reject(err);
-      else resolve(body!);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.resume();
-        done(new TooLargeError());
-      } else chunks.push(chunk);
-    };
-    let ended = false;
-    const onEnd = () => {
-      ended = true;
-      done(undefined, Buffer.concat(chunks));
-    };
-    const onError = (err: Error) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      done(code === 'ECONNRESET' || code === 'ECONNABORTED' || err.message === 'aborted' ? new ClientAbortedError(err.message) : err);
-    };
-    const onClose = () => {
-      if (!ended) done(new ClientAbortedError('closed before the body was complete'));
-    };
-    // Stop reading and answer 408; the handler closes the connection (the rest of the body never comes).
-    const timer = setTimeout(() => {
-      req.pause();
-      done(new BodyTimeoutError());
-    }, timeoutMs);
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
 }
 
 export function createApp(opts: ServerOptions): Koa {
@@ -110,34 +81,11 @@ export function createApp(opts: ServerOptions): Koa {
   // regex list: the console adds dozens of GET routes, and a webhook delivery need not test them all
   // (issue 22 §2). The router keeps every route too, for HEAD, trailing slashes and 405s.
   const exact = new Map<string, (ctx: Koa.Context) => Promise<void>>();
+  const direct = new Map<string, RouteRunner>();
   for (const route of opts.routes) {
-    // Labelled children made once per route: prom-client hashes the label set on every un-cached call.
-    const duration = opts.metrics.httpDuration.labels({ route: route.path });
-    const counted = new Map<number, { inc(): void }>();
-    const count = (status: number) => {
-      let c = counted.get(status);
-      if (!c) counted.set(status, (c = opts.metrics.httpRequests.labels({ route: route.path, status: String(status) })));
-      c.inc();
-    };
+    const run = routeRunner(route, opts);
     const handler = async (ctx: Koa.Context) => {
-      const end = duration.startTimer();
-      let answer: HttpAnswer;
-      try {
-        const rawBody = route.method === 'POST' ? await readRawBody(ctx.req, opts.bodyLimitBytes, opts.bodyTimeoutMs ?? 10_000) : Buffer.alloc(0);
-        const headers: Record<string, string | undefined> = {};
-        for (const [k, v] of Object.entries(ctx.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-        const raw: RawRequest = {
-          method: ctx.method,
-          headers,
-          query: new URLSearchParams(ctx.querystring),
-          params: { ...(ctx.params as Record<string, string>) },
-          rawBody,
-          receivedAt: Date.now(),
-        };
-        answer = await route.handle(raw);
-      } catch (err) {
-        answer = errorAnswer(err, opts.log, route.path);
-      }
+      const answer = await run(ctx.req, ctx.querystring, { ...(ctx.params as Record<string, string>) });
       ctx.status = answer.status;
       // A body that did not arrive in time: its remaining bytes would be read as the next request.
       if (answer.status === 408) ctx.set('Connection', 'close');
@@ -145,13 +93,13 @@ export function createApp(opts: ServerOptions): Koa {
       if (answer.contentType) ctx.type = answer.contentType;
       if (answer.body !== undefined) ctx.body = answer.body;
       else if (answer.status === 200) ctx.body = '';
-      count(answer.status);
-      end();
     };
     if (!route.path.includes(':')) exact.set(`${route.method} ${route.path}`, handler);
+    if (!route.path.includes(':') && route.method === 'POST') direct.set(route.path, run);
     if (route.method === 'GET') router.get(route.path, handler);
     else router.post(route.path, handler);
   }
+  DIRECT_ROUTES.set(app, direct);
 
   app.use(async (ctx, next) => {
     const h = exact.get(`${ctx.method} ${ctx.path}`);
@@ -160,30 +108,6 @@ export function createApp(opts: ServerOptions): Koa {
   app.use(router.routes()).use(router.allowedMethods());
   app.on('error', (err: unknown) => opts.log.debug({ err }, 'koa error'));
   return app;
-}
-
-/** The contract's error→status mapping; the reason goes back as JSON `{"error": ...}`. */
-export function errorAnswer(err: unknown, log: Logger, route: string): HttpAnswer {
-  if (err instanceof TooLargeError) return { status: 413, body: { error: 'body too large' } };
-  if (err instanceof BodyTimeoutError) return { status: 408, body: { error: 'body not received in time' } };
-  if (err instanceof ClientAbortedError) {
-    log.debug({ route, reason: err.message }, 'client aborted the request before the body was complete');
-    // 400: the client cannot read it any more, but the metrics and any proxy log show a client fault.
-    return { status: 400, body: { error: 'request body incomplete' } };
-  }
-  if (err instanceof VerificationError) {
-    log.warn({ route, reason: err.message }, 'webhook rejected');
-    return { status: 401, body: { error: err.message } };
-  }
-  if (err instanceof BadRequestError) return { status: 400, body: { error: err.message } };
-  if (err instanceof UnsupportedMediaError) return { status: 415, body: { error: err.message } };
-  // Nothing was stored: 503 tells the sender to retry (a 2xx would make it drop the delivery).
-  if (err instanceof StorageUnavailableError) {
-    log.warn({ route, reason: err.message }, 'webhook refused: storage unavailable');
-    return { status: 503, body: { error: err.message, retry: true } };
-  }
-  log.error({ err, route }, 'webhook handler failed');
-  return { status: 500, body: { error: 'internal error' } };
 }
 
 export interface ListenLimits {
@@ -196,7 +120,7 @@ export interface ListenLimits {
 export async function listen(app: Koa, port: number, host: string, limits: ListenLimits = {}): Promise<http.Server> {
   // Node checks headers/request timeouts every connectionsCheckingInterval (default 30 s): 1 s makes
   // them hold to about a second.
-  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app.callback());
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, requestListener(app));
   server.keepAliveTimeout = 5_000;
   // Past maxConnections node closes new sockets at once: about 19 000 slow sockets exhausted the
   // process's file descriptors, after which nothing (not even /healthz) could be answered.
