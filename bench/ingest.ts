@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LowdbStore } from '../src/store/lowdb-store.ts';
 import type { StoredDelivery } from '../src/core/deliveries.ts';
+import { serverChildBundle } from './lib/bundle.ts';
 import { botYaml } from './lib/config.ts';
 import { countPg, freshDb, prefillPg, startPg, type PgCluster } from './lib/pg.ts';
 import { spawnNode, stopChild, type Child } from './lib/proc.ts';
@@ -57,10 +58,40 @@ function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
+/** Both the baseline and the bot run bundled, as production does (bench/lib/bundle.ts). */
 async function startChild(args: string[], nodeFlags: string[] = []): Promise<{ child: Child; port: number }> {
-  const child = spawnNode([...nodeFlags, '--import', 'tsx', 'bench/lib/server-child.ts', ...args]);
+  const child = spawnNode([...nodeFlags, await serverChildBundle(), ...args]);
   const m = await child.waitFor(/LISTENING (\d+)/, 120_000);
   return { child, port: Number(m[1]) };
+}
+
+/** Deliveries the bot has processed so far (opsbot_webhook_processed_total, every outcome). */
+async function processedSoFar(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^opsbot_webhook_processed_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
+/**
+ * Waits until the bot has processed every delivery it acknowledged (or `timeoutMs`): processing runs
+ * after the 2xx, so a backlog left by one row would otherwise run during the next baseline row, taking
+ * its CPU and flattering the ratio. Returns how long that took and the bot's CPU meanwhile.
+ */
+async function drain(bot: { child: Child; port: number }, acked: number, timeoutMs = 180_000): Promise<{ ms: number; cpuMs: number; processed: number; left: number }> {
+  const t0 = performance.now();
+  const c0 = cpuMs(bot.child.proc.pid!);
+  let done = await processedSoFar(bot.port);
+  const before = done;
+  // Stalled for 3 s: nothing more is coming (retention may have trimmed unprocessed ones: reported as left).
+  let movedAt = performance.now();
+  while (done < acked && performance.now() - t0 < timeoutMs && performance.now() - movedAt < 3000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await processedSoFar(bot.port);
+    if (now !== done) movedAt = performance.now();
+    done = now;
+  }
+  return { ms: performance.now() - t0, cpuMs: cpuMs(bot.child.proc.pid!) - c0, processed: done - before, left: Math.max(0, acked - done) };
 }
 
 let runSeq = 0;
@@ -179,6 +210,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
       let cpuBot = cpuMs(bot.child.proc.pid!);
       let acked = first.status === 200 ? 1 : 0;
       let failed = first.status === 200 ? 0 : 1;
+      const drains: string[] = [];
       for (const c of o.connections) {
         const k0 = cpuMs(koa.child.proc.pid!);
         const base = await load(koa.port, c, o.durationSec, 'b0');
@@ -192,10 +224,14 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
           { target: 'bare Koa (200)', ...base, cpuPerReq: ((k1 - k0) * 1000) / Math.max(1, base.ok2xx), cpuBusy: ((k1 - k0) / wallMs) * 100 },
           { target: s.label, ...r, cpuPerReq: ((k2 - cpuBot) * 1000) / Math.max(1, r.ok2xx), cpuBusy: ((k2 - cpuBot) / wallMs) * 100 },
         );
-        cpuBot = k2;
+        // Processing left over from this row runs now, before the next baseline (and is reported).
+        const d = await drain(bot, acked);
+        drains.push(`${c} conns: ${int(d.processed)} processed in ${ms(d.ms)} ms after the row (${d.processed ? int((d.cpuMs * 1000) / d.processed) : '–'} µs CPU each)${d.left ? `, ${int(d.left)} STILL PENDING` : ''}`);
+        cpuBot = cpuMs(bot.child.proc.pid!);
       }
       // SIGKILL: what was acknowledged must already be on disk, not merely flushed at a clean stop.
       await stopChild(bot.child, o.profileDir ? 'SIGTERM' : 'SIGKILL', 120_000);
+      notes.push(`- ${s.label}: processing backlog after each row (waited for before the next baseline): ${drains.join('; ')}`);
       const head = `- ${s.label}: start to listening ${ms(startMs)} ms, first delivery ${ms(first.ms)} ms; ${int(acked)} acknowledged (2xx), ${int(failed)} non-2xx/errors`;
       if (s.driver === 'memory') notes.push(`${head}; nothing on disk by design.`);
       else if (dbUrl) {

@@ -9,18 +9,13 @@ import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_OPTIONS } from './bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await build({
   entryPoints: [path.join(root, 'src', 'main.ts')],
   outfile: path.join(root, 'dist', 'opsbot.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
+  ...BUNDLE_OPTIONS,
   sourcemap: true,
-  logLevel: 'warning',
-  // CommonJS packages inside an ESM bundle call require() for Node's built-ins: give them one.
-  banner: { js: "import { createRequire as __opsbotRequire } from 'node:module'; const require = __opsbotRequire(import.meta.url);" },
 });
 writeFileSync(path.join(root, 'dist', '.build-stamp'), new Date().toISOString() + '\n');

@@ -1,7 +1,8 @@
 /**
  * A server under test, in its own process so the load generator does not share its CPU:
- *   node --import tsx bench/lib/server-child.ts koa
- *   node --import tsx bench/lib/server-child.ts bot <configFile>
+ *   node <bundle> koa                 (the bench runs it bundled: bench/lib/bundle.ts)
+ *   node <bundle> bot <configFile>
+ *   node --import tsx bench/lib/server-child.ts koa|bot …   (the same, unbundled)
  * Prints `LISTENING <port>` once ready; SIGTERM stops it cleanly (the bot drains and flushes).
  */
 import http from 'node:http';
