@@ -84,7 +84,8 @@ export class DeliveryPipeline implements Deliveries {
     protected readonly log: Logger,
     protected readonly options: { concurrency?: number; retention?: number } = {},
   ) {
-    this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000 });
+    // Retention drops processed deliveries only: one still pending was acknowledged and must be processed.
+    this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000, keepWhile: { field: 'status', equals: 'pending' } });
   }
 
   async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {

@@ -7,6 +7,7 @@
  */
 import type http from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import type { HttpAnswer, RawRequest, WebhookRoute } from '../adapters/types.ts';
 import { BadRequestError, StorageUnavailableError, UnsupportedMediaError, VerificationError } from '../core/errors.ts';
@@ -155,27 +156,34 @@ export function writeAnswer(res: http.ServerResponse, answer: HttpAnswer): void 
   res.statusCode = answer.status;
   if (answer.status === 408) res.setHeader('Connection', 'close');
   if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-  let body = answer.body;
-  let type: string;
   if (EMPTY_STATUS.has(answer.status)) {
+    for (const h of ['Content-Type', 'Content-Length', 'Transfer-Encoding']) res.removeHeader(h);
     res.end();
     return;
   }
-  if (body === undefined) {
-    body = answer.status === 200 ? '' : (STATUS_CODES[answer.status] ?? String(answer.status));
+  // Koa's body setter: a type given before the body stands for a string or Buffer; an object is JSON
+  // unless the type given already says json; a status without a body is sent as its text.
+  const given = answer.contentType ? withCharset(answer.contentType) : (res.getHeader('Content-Type') as string | undefined);
+  let body = answer.body;
+  let type: string;
+  if (body === undefined && answer.status !== 200) {
+    body = STATUS_CODES[answer.status] ?? String(answer.status);
     type = 'text/plain; charset=utf-8';
-  } else if (typeof body === 'string') type = /^\s*</.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
-  else if (Buffer.isBuffer(body)) type = 'application/octet-stream';
+  } else if (body === undefined || typeof body === 'string') {
+    body ??= '';
+    type = given ?? (/^\s*</.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
+  } else if (Buffer.isBuffer(body)) type = given ?? 'application/octet-stream';
   else if (typeof (body as { pipe?: unknown }).pipe === 'function') {
-    // A stream (the console's SSE, a GET route): never on the direct path, but written correctly anyway.
-    if (answer.contentType) res.setHeader('Content-Type', withCharset(answer.contentType));
-    (body as NodeJS.ReadableStream).pipe(res);
+    // A stream (the console's SSE, a GET route): never on the direct path today. pipeline() destroys it
+    // when the client goes away and keeps a stream error from being an uncaught exception (as Koa does).
+    res.setHeader('Content-Type', given ?? 'application/octet-stream');
+    pipeline(body as NodeJS.ReadableStream, res, () => undefined);
     return;
   } else {
     body = JSON.stringify(body);
-    type = 'application/json; charset=utf-8';
+    type = given && /\bjson\b/i.test(given) ? given : 'application/json; charset=utf-8';
   }
-  res.setHeader('Content-Type', answer.contentType ? withCharset(answer.contentType) : type);
+  res.setHeader('Content-Type', type);
   res.setHeader('Content-Length', Buffer.byteLength(body as string | Buffer));
   res.end(body as string | Buffer);
 }

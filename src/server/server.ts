@@ -25,7 +25,10 @@ export function requestListener(app: Koa): http.RequestListener {
   const koa = app.callback();
   const direct = DIRECT_ROUTES.get(app) ?? new Map<string, RouteRunner>();
   return (req, res) => {
-    const url = req.url ?? '/';
+    // A fragment is never part of the path or the query (Koa's parseurl drops it too).
+    const raw = req.url ?? '/';
+    const hash = raw.indexOf('#');
+    const url = hash < 0 ? raw : raw.slice(0, hash);
     const q = url.indexOf('?');
     const run = req.method === 'POST' ? direct.get(q < 0 ? url : url.slice(0, q)) : undefined;
     if (!run) return void koa(req, res);
@@ -34,8 +37,14 @@ export function requestListener(app: Koa): http.RequestListener {
       // The runner maps every error to an answer; this is a bug's last line of defence, never a hang.
       .catch((err: unknown) => {
         app.emit('error', err);
-        if (!res.headersSent) writeAnswer(res, { status: 500, body: { error: 'internal error' } });
-        else res.destroy();
+        try {
+          if (res.headersSent) throw err;
+          // As Koa's onerror: none of the failed answer's headers (a cookie, a Location) go out on a 500.
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
+          writeAnswer(res, { status: 500, body: { error: 'internal error' } });
+        } catch {
+          res.destroy();
+        }
       });
   };
 }

@@ -99,22 +99,32 @@ export class MemoryCollection<T> implements Collection<T> {
     return this.entries.size;
   }
 
-  /** Bulk retention: drop the oldest beyond maxItems, and anything older than maxAgeMs. */
+  /** While kept documents fill the front, the next count-trim waits until the collection is this big. */
+  private trimAt = 0;
+
+  /**
+   * Bulk retention: drop the oldest beyond maxItems, and anything older than maxAgeMs, never a document
+   * `keepWhile` protects. Kept ones at the front are stepped over; after a trim that had to step over
+   * some, the next waits for maxItems/10 more inserts, so a backlog of them is not rescanned per insert.
+   */
   private retain(): void {
-    const { maxItems, maxAgeMs } = this.options;
+    const { maxItems, maxAgeMs, keepWhile } = this.options;
+    const kept = keepWhile ? (v: T) => (v as Record<string, unknown> | undefined)?.[keepWhile.field] === keepWhile.equals : () => false;
     if (maxAgeMs !== undefined) {
       const cutoff = Date.now() - maxAgeMs;
       for (const [k, e] of this.entries) {
         if (e.insertedAt >= cutoff) break;
-        this.entries.delete(k);
+        if (!kept(e.value)) this.entries.delete(k);
       }
     }
-    if (maxItems !== undefined) {
-      while (this.entries.size > maxItems) {
-        const first = this.entries.keys().next();
-        if (first.done) break;
-        this.entries.delete(first.value);
+    if (maxItems !== undefined && this.entries.size > Math.max(maxItems, this.trimAt)) {
+      let skipped = 0;
+      for (const [k, e] of this.entries) {
+        if (this.entries.size <= maxItems) break;
+        if (kept(e.value)) skipped++;
+        else this.entries.delete(k);
       }
+      this.trimAt = skipped > 0 ? this.entries.size + Math.max(1, Math.floor(maxItems / 10)) : 0;
     }
   }
 

@@ -14,6 +14,11 @@ export interface CollectionOptions {
   maxItems?: number;
   /** bulk only: drop documents older than this (by insertion time). */
   maxAgeMs?: number;
+  /**
+   * bulk only: retention never drops a document whose top-level `field` equals `equals` (a webhook
+   * delivery acknowledged but not processed yet: dropping it would lose the alert it carries).
+   */
+  keepWhile?: { field: string; equals: string };
 }
 
 /** A keyed set of JSON documents. Every mutating call resolves once the change is durable on disk. */

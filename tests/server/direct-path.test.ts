@@ -24,6 +24,10 @@ const answers: Record<string, () => HttpAnswer> = {
   noContent: () => ({ status: 204 }),
   buffer: () => ({ status: 200, body: Buffer.from([1, 2, 3]) }),
   unicode: () => ({ status: 400, body: { error: '签名不对 ✗' } }),
+  typeInHeaders: () => ({ status: 200, body: '<xml/>', headers: { 'Content-Type': 'application/xml' } }),
+  jsonWithType: () => ({ status: 200, body: { a: 1 }, contentType: 'text/plain' }),
+  statusWithType: () => ({ status: 404, contentType: 'application/json' }),
+  noContentWithHeaders: () => ({ status: 204, headers: { 'Content-Type': 'text/plain', 'X-A': '1' } }),
 };
 const errors: Record<string, () => Error> = {
   verify: () => new VerificationError('bad signature'),
@@ -87,6 +91,20 @@ describe('direct path = Koa path', () => {
     expect(c).toEqual(d);
     const get = await fetch(`http://127.0.0.1:${port(direct)}/a/json`);
     expect(get.status).toBe(405);
+  });
+
+  it('an answer that cannot be written is a 500 without its headers; a #fragment is not part of the query', async () => {
+    const bad: WebhookRoute = { method: 'POST', path: '/bad', handle: async () => ({ status: 200, body: 'x', headers: { 'Set-Cookie': 'session=s1', 'X-Bad': 'a\nb' } }) };
+    const s = await listen(createApp({ log: pino({ level: 'silent' }), metrics: createMetrics(), routes: [bad, routes.at(-1)!], bodyLimitBytes: 64, state: () => 'ready' }), 0, '127.0.0.1');
+    try {
+      const r = await post(s, '/bad');
+      expect(r.status).toBe(500);
+      expect(r.headers.cookie).toBeUndefined();
+      expect(JSON.parse(r.body)).toEqual({ error: 'internal error' });
+      expect(JSON.parse((await post(s, '/echo?x=1#frag')).body).q).toBe('1');
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
   });
 
   it('answers the JSON the route gave', async () => {

@@ -29,6 +29,24 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await c.list()).toEqual([2, 3, 4]);
       await s.close();
     });
+    it('bulk retention never drops what keepWhile protects (a delivery not processed yet)', async () => {
+      const s = await make();
+      type D = { status: string; n: number };
+      const c = s.collection<D>('deliveries-kept', { tier: 'bulk', maxItems: 3, keepWhile: { field: 'status', equals: 'pending' } });
+      await c.put('p0', { status: 'pending', n: 0 });
+      await c.put('p1', { status: 'pending', n: 1 });
+      for (let i = 2; i < 9; i++) await c.put(`k${i}`, { status: 'processed', n: i });
+      let ns = (await c.list()).map((x) => x.n);
+      expect(ns).toEqual(expect.arrayContaining([0, 1, 8]));
+      expect(ns).not.toContain(2);
+      // Once processed, it is retained like any other.
+      await c.update('p0', (d) => (d ? { ...d, status: 'processed' } : d));
+      for (let i = 9; i < 14; i++) await c.put(`k${i}`, { status: 'processed', n: i });
+      ns = (await c.list()).map((x) => x.n);
+      expect(ns).toContain(1);
+      expect(ns).not.toContain(0);
+      await s.close();
+    });
     it('task logs append and tail; audit lists newest first', async () => {
       const s = await make();
       await s.appendLog('7', ['a', 'b']);

@@ -187,8 +187,8 @@ export class PostgresCollection<T> implements Collection<T> {
       if (now - this.lastAgeTrim >= Math.min(maxAgeMs / 10, 10_000)) {
         this.lastAgeTrim = now;
         await this.pool.query(
-          `DELETE FROM documents WHERE collection = $1 AND inserted_at < now() - make_interval(secs => $2::double precision)`,
-          [this.name, maxAgeMs / 1000],
+          `DELETE FROM documents WHERE collection = $1 AND inserted_at < now() - make_interval(secs => $2::double precision)${this.keepClause(3)}`,
+          [this.name, maxAgeMs / 1000, ...this.keepParams()],
         );
       }
     }
@@ -196,9 +196,19 @@ export class PostgresCollection<T> implements Collection<T> {
       this.writes = 0;
       await this.pool.query(
         `DELETE FROM documents WHERE collection = $1 AND seq <= (
-           SELECT seq FROM documents WHERE collection = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
-        [this.name, maxItems],
+           SELECT seq FROM documents WHERE collection = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)${this.keepClause(3)}`,
+        [this.name, maxItems, ...this.keepParams()],
       );
     }
+  }
+
+  /** The retention deletes' guard for `keepWhile` (those documents are never trimmed), from parameter $n. */
+  private keepClause(n: number): string {
+    return this.options.keepWhile ? ` AND (doc ->> $${n}) IS DISTINCT FROM $${n + 1}` : '';
+  }
+
+  private keepParams(): string[] {
+    const k = this.options.keepWhile;
+    return k ? [k.field, k.equals] : [];
   }
 }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import type { PostgresStore } from '../postgres-store.ts';
+import type { CollectionOptions } from '../types.ts';
 import { GroupCommit } from './group-commit.ts';
 import { newWorkerId, PgTaskQueue, type EnqueueInput } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
@@ -27,7 +28,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   ) {
     super(pg, log, options);
     this.taskQueue = new PgTaskQueue(pg.pool, newWorkerId(), options.leaseMs);
-    const where = { tier: 'bulk' as const, maxItems: options.retention ?? 5000 };
+    const where: CollectionOptions = { tier: 'bulk', maxItems: options.retention ?? 5000, keepWhile: { field: 'status', equals: 'pending' } };
     this.batches = new GroupCommit((items) => this.insertBatch(where, items));
   }
 
@@ -37,7 +38,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   }
 
   /** One statement for the batch; a key repeated inside the batch is stored once, the repeats are duplicates. */
-  private async insertBatch(where: { tier: 'bulk'; maxItems: number }, items: { key: string; value: StoredDelivery; task: EnqueueInput }[]): Promise<boolean[]> {
+  private async insertBatch(where: CollectionOptions, items: { key: string; value: StoredDelivery; task: EnqueueInput }[]): Promise<boolean[]> {
     const first = new Map<string, number>();
     items.forEach((it, i) => first.has(it.key) || first.set(it.key, i));
     const unique = [...first.values()].map((i) => items[i]!);
