@@ -4,7 +4,7 @@
  * stored delivery. Deliveries still pending at start-up (a crash between ack and processing) are re-queued.
  */
 import type { Logger } from 'pino';
-import type { Collection, Store } from '../store/types.ts';
+import type { Collection, CollectionOptions, Store } from '../store/types.ts';
 import { StorageUnavailableError } from './errors.ts';
 
 /**
@@ -59,6 +59,14 @@ export interface Deliveries {
   onProcess(source: string, fn: Processor): void;
 }
 
+/**
+ * The `deliveries` collection's options, for every driver's pipeline. Retention drops processed
+ * deliveries only: one still pending was acknowledged and must be processed.
+ */
+export function deliveriesCollection(retention = 5000): CollectionOptions {
+  return { tier: 'bulk', maxItems: retention, keepWhile: { field: 'status', equals: 'pending' } };
+}
+
 /** Headers worth keeping with a delivery: never the ones that carry secrets. */
 const SECRET_HEADERS = /token|signature|authorization|cookie|sign$/i;
 export function storableHeaders(headers: Record<string, string | undefined>): Record<string, string> {
@@ -84,8 +92,7 @@ export class DeliveryPipeline implements Deliveries {
     protected readonly log: Logger,
     protected readonly options: { concurrency?: number; retention?: number } = {},
   ) {
-    // Retention drops processed deliveries only: one still pending was acknowledged and must be processed.
-    this.collection = store.collection<StoredDelivery>('deliveries', { tier: 'bulk', maxItems: options.retention ?? 5000, keepWhile: { field: 'status', equals: 'pending' } });
+    this.collection = store.collection<StoredDelivery>('deliveries', deliveriesCollection(options.retention));
   }
 
   async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {

@@ -148,9 +148,10 @@ function withCharset(t: string): string {
 }
 
 /**
- * Writes an answer on a bare `http.ServerResponse` exactly as the Koa path does (same status, headers,
- * types and lengths): object → JSON, string → text (html when it starts with `<`), Buffer → octet
- * stream, no body → '' on 200 and the status text otherwise (Koa's respond()).
+ * Writes an answer on Node's `http.ServerResponse`, for both paths (server.ts), with the rules Koa's
+ * body setter and respond() had when the Koa path wrote answers itself (same status, headers, types and
+ * lengths): object → JSON, string → text (html when it starts with `<`), Buffer → octet stream, no
+ * body → '' on 200 and the status text otherwise.
  */
 export function writeAnswer(res: http.ServerResponse, answer: HttpAnswer): void {
   res.statusCode = answer.status;
@@ -174,8 +175,8 @@ export function writeAnswer(res: http.ServerResponse, answer: HttpAnswer): void 
     type = given ?? (/^\s*</.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
   } else if (Buffer.isBuffer(body)) type = given ?? 'application/octet-stream';
   else if (typeof (body as { pipe?: unknown }).pipe === 'function') {
-    // A stream (the console's SSE, a GET route): never on the direct path today. pipeline() destroys it
-    // when the client goes away and keeps a stream error from being an uncaught exception (as Koa does).
+    // A stream (the console's SSE, a GET route through Koa). pipeline() destroys it when the client goes
+    // away and keeps a stream error from being an uncaught exception (as Koa's respond() did).
     res.setHeader('Content-Type', given ?? 'application/octet-stream');
     pipeline(body as NodeJS.ReadableStream, res, () => undefined);
     return;

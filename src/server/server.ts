@@ -95,13 +95,11 @@ export function createApp(opts: ServerOptions): Koa {
     const run = routeRunner(route, opts);
     const handler = async (ctx: Koa.Context) => {
       const answer = await run(ctx.req, ctx.querystring, { ...(ctx.params as Record<string, string>) });
+      // One writer for both paths (route-runner.ts writeAnswer): Koa hands the response over. A HEAD
+      // gets the headers only (Node's ServerResponse sends no body for one); a throw is Koa's 500.
       ctx.status = answer.status;
-      // A body that did not arrive in time: its remaining bytes would be read as the next request.
-      if (answer.status === 408) ctx.set('Connection', 'close');
-      if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) ctx.set(k, v);
-      if (answer.contentType) ctx.type = answer.contentType;
-      if (answer.body !== undefined) ctx.body = answer.body;
-      else if (answer.status === 200) ctx.body = '';
+      ctx.respond = false;
+      writeAnswer(ctx.res, answer);
     };
     if (!route.path.includes(':')) exact.set(`${route.method} ${route.path}`, handler);
     if (!route.path.includes(':') && route.method === 'POST') direct.set(route.path, run);

@@ -18,7 +18,13 @@ export class MemoryCollection<T> implements Collection<T> {
     readonly options: CollectionOptions,
     /** Called after each mutation with the key it touched (the lowdb store persists from it). */
     private readonly onChange: (key: string) => Promise<void> = async () => {},
-  ) {}
+  ) {
+    const k = options.keepWhile;
+    this.kept = k ? (v) => (v as Record<string, unknown> | undefined)?.[k.field] === k.equals : () => false;
+  }
+
+  /** Whether retention must keep this document (options.keepWhile). */
+  private readonly kept: (value: T) => boolean;
 
   async get(key: string): Promise<T | undefined> {
     return this.entries.get(key)?.value;
@@ -108,8 +114,8 @@ export class MemoryCollection<T> implements Collection<T> {
    * some, the next waits for maxItems/10 more inserts, so a backlog of them is not rescanned per insert.
    */
   private retain(): void {
-    const { maxItems, maxAgeMs, keepWhile } = this.options;
-    const kept = keepWhile ? (v: T) => (v as Record<string, unknown> | undefined)?.[keepWhile.field] === keepWhile.equals : () => false;
+    const { maxItems, maxAgeMs } = this.options;
+    const kept = this.kept;
     if (maxAgeMs !== undefined) {
       const cutoff = Date.now() - maxAgeMs;
       for (const [k, e] of this.entries) {

@@ -7,7 +7,7 @@
  * still waits for the commit that holds its row.
  */
 import type { Logger } from 'pino';
-import { DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
+import { deliveriesCollection, DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import type { PostgresStore } from '../postgres-store.ts';
 import type { CollectionOptions } from '../types.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -28,7 +28,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   ) {
     super(pg, log, options);
     this.taskQueue = new PgTaskQueue(pg.pool, newWorkerId(), options.leaseMs);
-    const where: CollectionOptions = { tier: 'bulk', maxItems: options.retention ?? 5000, keepWhile: { field: 'status', equals: 'pending' } };
+    const where = deliveriesCollection(options.retention);
     this.batches = new GroupCommit((items) => this.insertBatch(where, items));
   }
 
