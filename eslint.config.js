@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'bench/results/**', '**/*.js'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'bench/results/**', 'bench/scratch/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

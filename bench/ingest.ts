@@ -30,6 +30,8 @@ export interface IngestOptions {
   profileDir?: string;
   /** With profileDir: profile the memory-driver scenario instead of the lowdb one. */
   profileMemory?: boolean;
+  /** With profileDir: profile the PostgreSQL scenario instead of the lowdb one. */
+  profilePg?: boolean;
   /** false: skip the PostgreSQL scenarios. */
   postgres?: boolean;
 }
@@ -183,7 +185,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     { label: `opsbot on PostgreSQL, ${int(o.prefill)} stored`, prefill: o.prefill, retention: o.prefill * 2, marker: 'a6', driver: 'postgres' },
   ];
   let cluster: PgCluster | undefined;
-  if (!o.profileDir && o.postgres !== false) {
+  if ((!o.profileDir || o.profilePg) && o.postgres !== false) {
     try {
       cluster = await startPg();
     } catch (err) {
@@ -192,7 +194,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
   }
   if (!cluster) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver !== 'postgres'));
   // Profiling: the empty-store scenario only (one profile per process, written at its clean exit).
-  if (o.profileDir) scenarios.splice(0, scenarios.length, scenarios[o.profileMemory ? 1 : 0]!);
+  if (o.profileDir) scenarios.splice(0, scenarios.length, scenarios[o.profilePg ? 4 : o.profileMemory ? 1 : 0]!);
   try {
     for (const s of scenarios) {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'opsbot-bench-'));

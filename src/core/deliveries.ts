@@ -97,13 +97,18 @@ export class DeliveryPipeline implements Deliveries {
 
   async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
-    this.lastAcceptAt = Date.now();
+    this.noteAccept();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
       this.keepParsed(id, parsed);
       this.enqueue(id);
     }
     return { id, duplicate: !inserted };
+  }
+
+  /** A delivery arrived: processing yields to ingest for a while (processingLimit). */
+  protected noteAccept(): void {
+    this.lastAcceptAt = Date.now();
   }
 
   /** Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too). */
@@ -148,7 +153,7 @@ export class DeliveryPipeline implements Deliveries {
     // Ingest first (the sender waits for its 2xx; processing does not): while webhooks arrive, one
     // processor at a time, each started after the pending I/O callbacks (setImmediate); the backlog is
     // worked off with many at once as soon as they stop (their state writes are shared: single-flight).
-    const limit = Date.now() - this.lastAcceptAt < 20 ? BUSY_CONCURRENCY : (this.options.concurrency ?? IDLE_CONCURRENCY);
+    const limit = this.processingLimit(IDLE_CONCURRENCY);
     while (!this.stopped && this.running < limit && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.running++;
@@ -161,6 +166,11 @@ export class DeliveryPipeline implements Deliveries {
           if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
     }
+  }
+
+  /** Processors allowed at once now: BUSY_CONCURRENCY while webhooks arrive (last one < 20 ms ago), else `idle`. */
+  protected processingLimit(idle: number): number {
+    return Date.now() - this.lastAcceptAt < 20 ? BUSY_CONCURRENCY : (this.options.concurrency ?? idle);
   }
 
   /**

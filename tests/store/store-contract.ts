@@ -22,6 +22,21 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await s.nextSequence('task')).toBe(2);
       await s.close();
     });
+    it('concurrent updates of one key all apply (none lost), from absent and from present; undefined deletes', async () => {
+      const s = await make();
+      const c = s.collection<{ v: number; by: number[] }>('counters', { tier: 'hot' });
+      const bump = (i: number) => c.update('n', (cur) => ({ v: (cur?.v ?? 0) + 1, by: [...(cur?.by ?? []), i] }));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i)));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => bump(20 + i)));
+      const got = await c.get('n');
+      expect(got?.v).toBe(40);
+      expect([...got!.by].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(await c.update('n', () => undefined)).toBeUndefined();
+      expect(await c.get('n')).toBeUndefined();
+      expect(await c.update('absent', () => undefined)).toBeUndefined();
+      expect(await c.count()).toBe(0);
+      await s.close();
+    });
     it('bulk retention keeps the newest maxItems', async () => {
       const s = await make();
       const c = s.collection<number>('deliveries', { tier: 'bulk', maxItems: 3 });

@@ -15,6 +15,8 @@ import { newWorkerId, PgTaskQueue, type EnqueueInput } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'process_webhook';
+/** Processing slots per replica (each holds a pooled connection while it runs). */
+const PG_CONCURRENCY = 4;
 
 export class PgDeliveryPipeline extends DeliveryPipeline {
   private readonly taskQueue: PgTaskQueue;
@@ -49,6 +51,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
 
   override async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
     const id = `${d.source}:${d.dedupeKey}`;
+    this.noteAccept();
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
     const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: { id } } });
     if (inserted) {
@@ -64,7 +67,9 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     this.worker ??= startTaskWorker({
       queue: this.taskQueue,
       kinds: [KIND],
-      concurrency: this.options.concurrency ?? 4,
+      concurrency: this.options.concurrency ?? PG_CONCURRENCY,
+      // While webhooks arrive this replica processes one at a time, as the embedded pipeline does.
+      limit: () => this.processingLimit(PG_CONCURRENCY),
       log: this.log,
       handle: async (task) => {
         const { id } = (task.payload ?? {}) as { id?: string };

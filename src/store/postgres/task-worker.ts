@@ -17,6 +17,8 @@ export interface TaskWorkerOptions {
   concurrency?: number;
   /** Idle poll interval (default 1000 ms). */
   pollMs?: number;
+  /** Slots allowed to claim right now (default: all); read before every claim (busy ingest lowers it). */
+  limit?: () => number;
   /** Reaper interval (default 5000 ms); 0 disables the reaper on this replica. */
   reapMs?: number;
   /** Runs the task; throw to fail the attempt. Stop work when `signal` aborts (lease lost or stop()). */
@@ -25,6 +27,9 @@ export interface TaskWorkerOptions {
   onInterrupted?(task: TaskRow): void | Promise<void>;
   log: Logger;
 }
+
+/** How soon a slot held back by `limit` looks again. */
+const LIMIT_RECHECK_MS = 50;
 
 /** Thrown by a handler that did not start the task: the claim is handed back untouched (no attempt used). */
 export class GiveBack extends Error {
@@ -49,15 +54,18 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
   const pollMs = opts.pollMs ?? 1000;
   const reapMs = opts.reapMs ?? 5000;
   let stopped = false;
-  const sleepers = new Set<() => void>();
+  /** Naps in progress, by slot index (REAPER for the reaper, which wake() leaves on its own clock). */
+  const naps = new Map<number, () => void>();
+  const REAPER = -1;
   const running = new Set<AbortController>();
 
-  const nap = (ms: number) =>
+  const nap = (ms: number, who: number) =>
     new Promise<void>((r) => {
-      const done = () => { clearTimeout(t); sleepers.delete(done); r(); };
+      const done = () => { clearTimeout(t); naps.delete(who); r(); };
       const t = setTimeout(done, ms);
-      sleepers.add(done);
+      naps.set(who, done);
     });
+  const wakeAll = () => { for (const s of [...naps.values()]) s(); };
 
   async function runOne(task: Claimed): Promise<void> {
     const ac = new AbortController();
@@ -93,8 +101,14 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
     }
   }
 
-  async function slot(): Promise<void> {
+  async function slot(index: number): Promise<void> {
     while (!stopped) {
+      // A slot above the current limit does not claim: the tasks wait in the table, where any replica
+      // (or this one, once the limit rises) takes them.
+      if (opts.limit && index >= opts.limit()) {
+        await nap(Math.min(pollMs, LIMIT_RECHECK_MS), index);
+        continue;
+      }
       let task: Claimed | undefined;
       try {
         task = await queue.claim(opts.kinds);
@@ -102,7 +116,7 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
         log.warn({ err }, 'task: claim failed');
       }
       if (task) await runOne(task);
-      else await nap(pollMs);
+      else await nap(pollMs, index);
     }
   }
 
@@ -118,21 +132,28 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
       } catch (err) {
         log.warn({ err }, 'task: reap failed');
       }
-      await nap(reapMs);
+      await nap(reapMs, REAPER);
     }
   }
 
-  const loops = [...Array.from({ length: opts.concurrency ?? 4 }, slot), reaper()];
+  const loops = [...Array.from({ length: opts.concurrency ?? 4 }, (_, i) => slot(i)), reaper()];
 
   return {
     pause: () => {
       stopped = true;
-      for (const s of [...sleepers]) s();
+      wakeAll();
     },
-    wake: () => { for (const s of [...sleepers]) s(); },
+    // One napping slot claims (an enqueue adds one task; a woken slot that finds work keeps claiming).
+    // Waking every slot per enqueue cost an empty claim statement per slot and delivery.
+    wake: () => {
+      const allowed = opts.limit?.() ?? Infinity;
+      let first: number | undefined;
+      for (const i of naps.keys()) if (i !== REAPER && i < allowed && (first === undefined || i < first)) first = i;
+      if (first !== undefined) naps.get(first)!();
+    },
     async stop() {
       stopped = true;
-      for (const s of [...sleepers]) s();
+      wakeAll();
       for (const ac of running) ac.abort(new Error('worker stopping'));
       await Promise.all(loops);
     },
