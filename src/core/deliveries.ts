@@ -26,6 +26,8 @@ export interface DeliveryInput {
   source: string;
   kind: string;
   dedupeKey: string;
+  /** Processed after every earlier-accepted delivery of the same source with this key (Identified.orderKey). */
+  orderKey?: string;
   headers: Record<string, string>;
   body: string;
   receivedAt: number;
@@ -79,7 +81,10 @@ export class DeliveryPipeline implements Deliveries {
   private readonly processors = new Map<string, Processor>();
   /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
   private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
-  private readonly queue: string[] = [];
+  /** Queued deliveries; `next` marks one whose order key the run before it kept reserved for it. */
+  private readonly queue: { id: string; order?: string; next?: true }[] = [];
+  /** Order keys with a delivery running → the deliveries of that key waiting behind it, in order. */
+  private readonly ordered = new Map<string, string[]>();
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
@@ -101,7 +106,7 @@ export class DeliveryPipeline implements Deliveries {
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
       this.keepParsed(id, parsed);
-      this.enqueue(id);
+      this.enqueue(id, this.orderOf(d));
     }
     return { id, duplicate: !inserted };
   }
@@ -130,7 +135,7 @@ export class DeliveryPipeline implements Deliveries {
   /** Re-queue deliveries that were acknowledged but never processed (crash, SIGKILL). */
   async recover(): Promise<number> {
     const pending = await this.collection.list({ filter: (d) => d.status === 'pending' });
-    for (const d of pending) this.enqueue(d.id);
+    for (const d of pending) this.enqueue(d.id, this.orderOf(d)); // list order is acceptance order
     return pending.length;
   }
 
@@ -144,8 +149,13 @@ export class DeliveryPipeline implements Deliveries {
     this.stopped = true;
   }
 
-  private enqueue(id: string): void {
-    this.queue.push(id);
+  /** The ordering scope of a delivery: its order key within its source. */
+  protected orderOf(d: Pick<DeliveryInput, 'source' | 'orderKey'>): string | undefined {
+    return d.orderKey === undefined ? undefined : `${d.source}:${d.orderKey}`;
+  }
+
+  private enqueue(id: string, order?: string): void {
+    this.queue.push(order === undefined ? { id } : { id, order });
     this.pump();
   }
 
@@ -155,13 +165,28 @@ export class DeliveryPipeline implements Deliveries {
     // worked off with many at once as soon as they stop (their state writes are shared: single-flight).
     const limit = this.processingLimit(IDLE_CONCURRENCY);
     while (!this.stopped && this.running < limit && this.queue.length > 0) {
-      const id = this.queue.shift()!;
+      const { id, order, next } = this.queue.shift()!;
+      if (order !== undefined && !next) {
+        // Its key is busy: it waits behind the running one (handed on below, so this stays O(1)).
+        const behind = this.ordered.get(order);
+        if (behind) {
+          behind.push(id);
+          continue;
+        }
+        this.ordered.set(order, []);
+      }
       this.running++;
       void new Promise<void>((r) => setImmediate(r))
         .then(() => this.process(id))
         .catch((err: unknown) => this.log.error({ err, delivery: id }, 'delivery processing crashed'))
         .finally(() => {
           this.running--;
+          if (order !== undefined) {
+            // The next delivery of the key goes first, with the key still reserved for it.
+            const following = this.ordered.get(order)?.shift();
+            if (following === undefined) this.ordered.delete(order);
+            else this.queue.unshift({ id: following, order, next: true });
+          }
           this.pump();
           if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
@@ -193,7 +218,7 @@ export class DeliveryPipeline implements Deliveries {
       } catch (err) {
         if (err instanceof StorageUnavailableError) {
           this.log.warn({ delivery: id, reason: err.message }, 'delivery processing postponed: storage unavailable');
-          this.later(() => this.enqueue(id));
+          this.later(() => this.enqueue(id, this.orderOf(d)));
           return;
         }
         status = 'failed';

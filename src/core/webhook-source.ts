@@ -19,6 +19,12 @@ export interface Identified {
   kind: string;
   /** Unique per delivery within the source (dedupe); derived from what is authenticated where possible. */
   dedupeKey: string;
+  /**
+   * Deliveries of the source with the same order key are processed one at a time, in the order they
+   * were accepted (the states of one Sentry issue, one Alertmanager group, one GitLab pipeline); the
+   * others run concurrently. Absent: no ordering.
+   */
+  orderKey?: string;
 }
 
 export interface WebhookSource {

@@ -16,20 +16,27 @@
  * value that changed since the line last written for that key; a delivery's status change then costs
  * ~100 bytes instead of re-serialising its 4 KB body). Load replays them in order (a torn last line from
  * a crash is ignored: its caller was never acknowledged). The file is compacted (rewritten atomically:
- * tmp + rename) whenever it holds over 2× the live entries + 1000 lines.
+ * tmp + rename, in the background: see compact) whenever it holds over 2× the live entries + 1000 lines.
  *
  * A failed append (ENOSPC, EIO) leaves no trace: the file is cut back to its length before the batch
  * (write(2) may have stored part of it), the batch's keys lose their patch base (their next line is a full
  * one), and every caller of the batch is rejected, so the collection rolls its change back
  * (memory-store.ts `commit`) and nobody was acknowledged for bytes that are not on disk.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, fstatSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { isPlainObject, lineList, moveAside, replayJournal } from './journal-replay.ts';
 import type { MemoryCollection } from './memory-store.ts';
 import type { WriteFaults } from './write-faults.ts';
 
 type Obj = Record<string, unknown>;
+
+/**
+ * Entries serialised per turn while compacting (~1 MB of 4 KB deliveries, a few ms): the rewrite of
+ * 5 000-15 000 deliveries in one go blocked the event loop for 100-300 ms (bench: p99 303 ms with a
+ * 100 000-line journal trimmed to 5 000).
+ */
+const COMPACT_CHUNK = 256;
 
 /** Where start-up reports a damaged journal (the store's logger; pino's `warn(obj, msg)`). */
 export interface JournalOptions {
@@ -70,6 +77,8 @@ export class JournalFile {
   private waiters: [() => void, (e: unknown) => void][] = [];
   private scheduled = false;
   private compacting: Promise<void> | null = null;
+  /** While compacting: what was appended to the old file since the snapshot, copied to the new one at the swap. */
+  private since: { bufs: Buffer[]; lines: number } | null = null;
   /** A failed write may have left a partial line: start the next append on a fresh line. */
   private torn = false;
   private lines = 0;
@@ -148,7 +157,7 @@ export class JournalFile {
 
   /** Append at the end of this event-loop turn, so every change made in the turn rides on one write. */
   private schedule(): void {
-    if (this.scheduled || this.compacting) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -174,19 +183,22 @@ export class JournalFile {
       this.size += buf.length;
       this.torn = false;
       this.lines += batch.length;
+      if (this.since) {
+        this.since.bufs.push(buf);
+        this.since.lines += batch.length;
+      }
       for (const [r] of waiters) r();
     } catch (err) {
       this.undoBatch(keys);
       for (const [, j] of waiters) j(err);
       return;
     }
-    if (this.lines > 2 * (this.collection?.entries.size ?? 0) + 1000) {
-      // Appends wait (they stay pending) until the compacted file is in place, then go to it.
+    if (!this.compacting && this.lines > 2 * (this.collection?.entries.size ?? 0) + 1000) {
+      // In the background: appends go on to the old file meanwhile (compact() carries them over).
       this.compacting = this.compact()
         .catch(() => undefined) // the journal stays valid uncompacted; retried after the next append
         .finally(() => {
           this.compacting = null;
-          if (this.pending.length > 0) this.schedule();
         });
     }
   }
@@ -201,25 +213,46 @@ export class JournalFile {
     }
   }
 
-  /** Rewrite the file with only the live entries (atomic against a crash: tmp + rename). */
+  /**
+   * Rewrite the file with only the live entries (atomic against a crash: tmp + rename), without holding
+   * up appends. The snapshot is taken right after an append (no pending lines: memory is what the file
+   * replays to) and written a chunk per turn; appends meanwhile still go to the old file and are kept.
+   * At the swap, in one synchronous step (no append can come between), they are appended to the new
+   * file, which is then renamed over the old one. Replaying them on top of the snapshot gives what the
+   * old file gives: puts and deletes replace, and a patch sets the same fields to the same values
+   * whether or not the snapshot already had them, in the same order.
+   */
   private async compact(): Promise<void> {
     const rows = this.collection?.dump() ?? [];
     const tmp = `${this.file}.tmp`;
+    this.since = { bufs: [], lines: 0 };
+    let fh: FileHandle | undefined;
+    let since: { bufs: Buffer[]; lines: number };
     try {
       this.faults?.beforeWrite(tmp);
-      await writeFile(tmp, rows.map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+      fh = await open(tmp, 'w');
+      for (let i = 0; i < rows.length; i += COMPACT_CHUNK) {
+        await fh.write(rows.slice(i, i + COMPACT_CHUNK).map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+      }
+      await fh.close();
+      fh = undefined;
+      since = this.since;
+      if (since.bufs.length > 0) appendFileSync(tmp, Buffer.concat(since.bufs));
+      renameSync(tmp, this.file);
     } catch (err) {
+      await fh?.close().catch(() => undefined);
       await rm(tmp, { force: true }); // a half-written copy only takes space a full disk does not have
       throw err;
+    } finally {
+      this.since = null;
     }
     // The kept descriptor points at the old inode: close it at the rename, reopen on the next append.
-    await rename(tmp, this.file);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.torn = false; // the new file ends with a whole line
-    this.lines = rows.length;
-    // Bases stay valid (the dump is at least as new as every appended line, and the pending lines replay
-    // on top of it to the same values); forget the keys retention dropped, which the dump no longer has.
+    this.lines = rows.length + since.lines;
+    // Bases stay valid (the file replays to the same values as before); forget the keys retention
+    // dropped, which neither the snapshot nor the collection has any more.
     const live = new Set(rows.map(([k]) => k));
     for (const k of this.written.keys()) if (!live.has(k) && !this.collection?.entry(k)) this.written.delete(k);
   }

@@ -49,7 +49,8 @@ export function alertmanagerSource(config: AlertmanagerConfig): WebhookSource {
     identify(_req, body) {
       const r = parseWebhookMessage(body);
       if (!r.ok) throw new BadRequestError(r.reason);
-      return { kind: `notification.${r.message.status}`, dedupeKey: notificationDedupeKey(r.message) };
+      // One group's notifications are processed in the order received (a resolve after its firing).
+      return { kind: `notification.${r.message.status}`, dedupeKey: notificationDedupeKey(r.message), orderKey: `group:${r.message.receiver}:${r.message.groupKey}` };
     },
     parse(d): DomainEvent[] {
       const r = parseWebhookMessage(JSON.parse(d.body));

@@ -45,6 +45,17 @@ export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw
   return uuid ? `event-uuid:${uuid}:${hash}` : `body:${hash}`;
 }
 
+/**
+ * One pipeline's pipeline and job events are processed in the order received (running → success
+ * must not end as running). gitlab.md, pipeline and job events: `object_attributes.id` of a pipeline event, `pipeline_id`
+ * of a job (`build`) event, both within `project.id` / `project_id`.
+ */
+export function gitlabOrderKey(kind: string, body: Record<string, unknown>): string | undefined {
+  const project = (body.project as { id?: unknown } | undefined)?.id ?? body.project_id;
+  const pipeline = kind === 'pipeline' ? (body.object_attributes as { id?: unknown } | undefined)?.id : kind === 'build' ? body.pipeline_id : undefined;
+  return pipeline === undefined || pipeline === null ? undefined : `pipeline:${String(project)}:${String(pipeline)}`;
+}
+
 /** A stored delivery → `gitlab.*` events. Malformed known kinds throw: the delivery is marked failed (kept, never retried). */
 export function parseGitlabDelivery(d: StoredDelivery, body?: Record<string, unknown>): DomainEvent[] {
   return mapGitlabDelivery(d.kind, body ?? (JSON.parse(d.body) as unknown), d.receivedAt, d.id);
@@ -76,7 +87,8 @@ export function gitlabSource(deps: { config: GitlabRouteDeps['config']; clock?: 
       if (problem) throw new BadRequestError(`not a GitLab ${kind} payload: ${problem}`);
       // verify() checked the signature whenever a signing token is configured and the header is present.
       const signed = Boolean(deps.config.signingToken) && req.headers['webhook-signature'] !== undefined;
-      return { kind, dedupeKey: gitlabDedupeKey(req.headers, req.rawBody, { signed }) };
+      const orderKey = gitlabOrderKey(kind, body);
+      return { kind, dedupeKey: gitlabDedupeKey(req.headers, req.rawBody, { signed }), ...(orderKey ? { orderKey } : {}) };
     },
     parse: parseGitlabDelivery,
   };

@@ -68,6 +68,31 @@ export function sentryDedupeKey(resource: SentryResource | undefined, body: Json
   }
 }
 
+/**
+ * What must be processed in order: the states of one issue (its alerts, resolves, comments) or of one
+ * metric alert incident; other resources are not ordered.
+ */
+export function sentryOrderKey(resource: SentryResource | undefined, body: Json): string | undefined {
+  const data = obj(body.data);
+  const issue = (id: unknown) => (id === undefined || id === null || id === '' ? undefined : `issue:${str(id)}`);
+  switch (resource) {
+    case 'event_alert':
+      return issue(obj(data.event).issue_id);
+    case 'issue':
+      return issue(obj(data.issue).id);
+    case 'comment':
+      return issue(data.issue_id);
+    case 'error':
+      return issue(obj(data.error).issue_id);
+    case 'metric_alert': {
+      const ma = obj(data.metric_alert);
+      return `metric:${str(obj(ma.alert_rule).id)}:${str(ma.identifier)}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Legacy plugin identity: `legacy:{issue id}:{event id}:{sorted rules}` (sentry.md 2.3). */
 export function legacyDedupeKey(body: Json): string {
   const ev = obj(body.event);
@@ -93,7 +118,8 @@ export function sentrySource(config: SentryConfig): WebhookSource {
       const header = req.headers['sentry-hook-resource'] || undefined;
       const { resource, action } = sentryResourceOf(body, header);
       // The kind names an unknown resource by its header (stored, mapped to nothing); never the key.
-      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody) };
+      const orderKey = sentryOrderKey(resource, body);
+      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody), ...(orderKey ? { orderKey } : {}) };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };
@@ -107,7 +133,7 @@ export function sentryLegacySource(config: SentryConfig): WebhookSource {
     verify: (req) => verdict(() => verifyLegacyToken(req.params.token, config.legacyToken)),
     identify(_req, body) {
       if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
-      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body) };
+      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body), orderKey: `issue:${str(body.id)}` };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };

@@ -21,6 +21,8 @@ const PG_CONCURRENCY = 4;
 export class PgDeliveryPipeline extends DeliveryPipeline {
   private readonly taskQueue: PgTaskQueue;
   private worker?: TaskWorker;
+  /** Per order key, the processing this replica runs last (see inOrder). */
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly batches: GroupCommit<{ key: string; value: StoredDelivery; task: EnqueueInput }, boolean>;
 
   constructor(
@@ -53,7 +55,8 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     const id = `${d.source}:${d.dedupeKey}`;
     this.noteAccept();
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
-    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: { id } } });
+    const order = this.orderOf(d);
+    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: order === undefined ? { id } : { id, order } } });
     if (inserted) {
       // Another replica may claim it; then it parses the stored text, and this entry ages out (deliveries.ts).
       this.keepParsed(id, parsed);
@@ -72,11 +75,26 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
       limit: () => this.processingLimit(PG_CONCURRENCY),
       log: this.log,
       handle: async (task) => {
-        const { id } = (task.payload ?? {}) as { id?: string };
-        if (id) await this.process(id);
+        const { id, order } = (task.payload ?? {}) as { id?: string; order?: string };
+        if (id) await this.inOrder(order, () => this.process(id));
       },
     });
     return 0;
+  }
+
+  /**
+   * Deliveries of one order key run one after another on this replica, in the order their tasks were
+   * claimed (the claim takes the oldest task first). Not across replicas: the task table's lock_key
+   * would order those too, but its claim scans every queued task of a busy key, and a storm is
+   * thousands of deliveries of one Sentry issue.
+   */
+  private inOrder(order: string | undefined, run: () => Promise<void>): Promise<void> {
+    if (order === undefined) return run();
+    const done = (this.chains.get(order) ?? Promise.resolve()).then(run);
+    const tail = done.catch(() => {});
+    this.chains.set(order, tail);
+    void tail.then(() => this.chains.get(order) === tail && this.chains.delete(order));
+    return done;
   }
 
   override async idle(): Promise<void> {}
