@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Collection, CollectionOptions, Store } from '../store/types.ts';
 import { StorageUnavailableError } from './errors.ts';
+import { OrderGate, type Gated } from './order-gate.ts';
 
 /**
  * Processors running at once while webhooks arrive, and otherwise. Each processed alert rewrites the
@@ -26,8 +27,10 @@ export interface DeliveryInput {
   source: string;
   kind: string;
   dedupeKey: string;
-  /** Processed after every earlier-accepted delivery of the same source with this key (Identified.orderKey). */
+  /** Processed in acceptance order with the source's other deliveries of this key (Identified.orderKey). */
   orderKey?: string;
+  /** With orderKey: may run alongside the key's other shared deliveries (Identified.orderShared). */
+  orderShared?: boolean;
   headers: Record<string, string>;
   body: string;
   receivedAt: number;
@@ -81,10 +84,9 @@ export class DeliveryPipeline implements Deliveries {
   private readonly processors = new Map<string, Processor>();
   /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
   private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
-  /** Queued deliveries; `next` marks one whose order key the run before it kept reserved for it. */
-  private readonly queue: { id: string; order?: string; next?: true }[] = [];
-  /** Order keys with a delivery running → the deliveries of that key waiting behind it, in order. */
-  private readonly ordered = new Map<string, string[]>();
+  private readonly queue: Gated[] = [];
+  /** Processing order within each order key (order-gate.ts). */
+  private readonly gate = new OrderGate();
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
@@ -106,7 +108,7 @@ export class DeliveryPipeline implements Deliveries {
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
       this.keepParsed(id, parsed);
-      this.enqueue(id, this.orderOf(d));
+      this.enqueue(this.gated(id, d));
     }
     return { id, duplicate: !inserted };
   }
@@ -135,7 +137,7 @@ export class DeliveryPipeline implements Deliveries {
   /** Re-queue deliveries that were acknowledged but never processed (crash, SIGKILL). */
   async recover(): Promise<number> {
     const pending = await this.collection.list({ filter: (d) => d.status === 'pending' });
-    for (const d of pending) this.enqueue(d.id, this.orderOf(d)); // list order is acceptance order
+    for (const d of pending) this.enqueue(this.gated(d.id, d)); // list order is acceptance order
     return pending.length;
   }
 
@@ -149,13 +151,14 @@ export class DeliveryPipeline implements Deliveries {
     this.stopped = true;
   }
 
-  /** The ordering scope of a delivery: its order key within its source. */
-  protected orderOf(d: Pick<DeliveryInput, 'source' | 'orderKey'>): string | undefined {
-    return d.orderKey === undefined ? undefined : `${d.source}:${d.orderKey}`;
+  /** A delivery as the order gate sees it: its order key within its source, and whether it is shared. */
+  protected gated(id: string, d: Pick<DeliveryInput, 'source' | 'orderKey' | 'orderShared'>): Gated {
+    if (d.orderKey === undefined) return { id };
+    return { id, order: `${d.source}:${d.orderKey}`, ...(d.orderShared ? { shared: true } : {}) };
   }
 
-  private enqueue(id: string, order?: string): void {
-    this.queue.push(order === undefined ? { id } : { id, order });
+  private enqueue(item: Gated): void {
+    this.queue.push(item);
     this.pump();
   }
 
@@ -165,28 +168,17 @@ export class DeliveryPipeline implements Deliveries {
     // worked off with many at once as soon as they stop (their state writes are shared: single-flight).
     const limit = this.processingLimit(IDLE_CONCURRENCY);
     while (!this.stopped && this.running < limit && this.queue.length > 0) {
-      const { id, order, next } = this.queue.shift()!;
-      if (order !== undefined && !next) {
-        // Its key is busy: it waits behind the running one (handed on below, so this stays O(1)).
-        const behind = this.ordered.get(order);
-        if (behind) {
-          behind.push(id);
-          continue;
-        }
-        this.ordered.set(order, []);
-      }
+      const item = this.queue.shift()!;
+      if (!this.gate.admit(item)) continue; // parked behind its order key; handed on below
+      const { id, order } = item;
       this.running++;
       void new Promise<void>((r) => setImmediate(r))
         .then(() => this.process(id))
         .catch((err: unknown) => this.log.error({ err, delivery: id }, 'delivery processing crashed'))
         .finally(() => {
           this.running--;
-          if (order !== undefined) {
-            // The next delivery of the key goes first, with the key still reserved for it.
-            const following = this.ordered.get(order)?.shift();
-            if (following === undefined) this.ordered.delete(order);
-            else this.queue.unshift({ id: following, order, next: true });
-          }
+          // What its key may run next goes first, admitted already.
+          this.queue.unshift(...this.gate.release(order));
           this.pump();
           if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
@@ -218,7 +210,7 @@ export class DeliveryPipeline implements Deliveries {
       } catch (err) {
         if (err instanceof StorageUnavailableError) {
           this.log.warn({ delivery: id, reason: err.message }, 'delivery processing postponed: storage unavailable');
-          this.later(() => this.enqueue(id, this.orderOf(d)));
+          this.later(() => this.enqueue(this.gated(id, d)));
           return;
         }
         status = 'failed';

@@ -77,9 +77,9 @@ function acceptSide(source: WebhookSource, deps: { deliveries: Pick<Deliveries, 
     // Decoded once: the same text is parsed and stored.
     const text = req.rawBody.toString('utf8');
     const body = parseJsonObject(text);
-    const { kind, dedupeKey, orderKey } = source.identify(req, body);
+    const { kind, dedupeKey, orderKey, orderShared } = source.identify(req, body);
     const r = await deps.deliveries.accept(
-      { source: source.name, kind, dedupeKey, ...(orderKey ? { orderKey } : {}), headers: storableHeaders(req.headers), body: text, receivedAt: req.receivedAt },
+      { source: source.name, kind, dedupeKey, ...(orderKey ? { orderKey, ...(orderShared ? { orderShared } : {}) } : {}), headers: storableHeaders(req.headers), body: text, receivedAt: req.receivedAt },
       body,
     );
     // The route template is logged, never the path itself (a legacy token sits in it: sentry.md 2.3).

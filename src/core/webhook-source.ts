@@ -25,6 +25,11 @@ export interface Identified {
    * others run concurrently. Absent: no ordering.
    */
   orderKey?: string;
+  /**
+   * With orderKey: an occurrence rather than a state change (a Sentry issue's events). Shared ones of
+   * a key run alongside each other, still after the key's earlier state changes and before its later ones.
+   */
+  orderShared?: boolean;
 }
 
 export interface WebhookSource {

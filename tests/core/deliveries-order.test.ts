@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryPipeline, type DeliveryInput } from '../../src/core/deliveries.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 
-const input = (k: string, orderKey?: string): DeliveryInput => ({ source: 's', kind: 'k', dedupeKey: k, ...(orderKey ? { orderKey } : {}), headers: {}, body: '{}', receivedAt: Date.now() });
+const input = (k: string, orderKey?: string, orderShared?: boolean): DeliveryInput => ({ source: 's', kind: 'k', dedupeKey: k, ...(orderKey ? { orderKey } : {}), ...(orderShared ? { orderShared } : {}), headers: {}, body: '{}', receivedAt: Date.now() });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function recorder(p: DeliveryPipeline) {
@@ -60,5 +60,30 @@ describe('processing order per order key', () => {
     await second.idle();
     expect(r.log).toEqual(Array.from({ length: 12 }, (_, i) => `g-${i}`));
     expect(r.stats().overlapSameKey).toBe(0);
+  });
+
+  it('shared deliveries of a key (the events of an issue) run together, never across an exclusive one (its resolve)', async () => {
+    const p = new DeliveryPipeline(new MemoryStore(), pino({ level: 'silent' }));
+    const events: string[] = [];
+    let inKey = 0;
+    let mostShared = 0;
+    p.onProcess('s', async (d) => {
+      events.push(`start ${d.dedupeKey}`);
+      mostShared = Math.max(mostShared, ++inKey);
+      if (d.dedupeKey.startsWith('x')) expect(inKey).toBe(1);
+      await tick(d.dedupeKey.startsWith('x') ? 5 : 10);
+      inKey--;
+      events.push(`end ${d.dedupeKey}`);
+    });
+    for (const k of ['e-1', 'e-2', 'e-3']) await p.accept(input(k, 'I', true));
+    await p.accept(input('x-1', 'I'));
+    for (const k of ['e-4', 'e-5']) await p.accept(input(k, 'I', true));
+    await tick(30);
+    await p.idle();
+    const at = (e: string) => events.indexOf(e);
+    expect(mostShared).toBeGreaterThan(1); // the events ran alongside each other
+    for (const k of ['e-1', 'e-2', 'e-3']) expect(at(`end ${k}`)).toBeLessThan(at('start x-1'));
+    for (const k of ['e-4', 'e-5']) expect(at(`start ${k}`)).toBeGreaterThan(at('end x-1'));
+    expect(events).toHaveLength(12);
   });
 });

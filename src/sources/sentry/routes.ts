@@ -119,7 +119,9 @@ export function sentrySource(config: SentryConfig): WebhookSource {
       const { resource, action } = sentryResourceOf(body, header);
       // The kind names an unknown resource by its header (stored, mapped to nothing); never the key.
       const orderKey = sentryOrderKey(resource, body);
-      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody), ...(orderKey ? { orderKey } : {}) };
+      // An issue's events (alerts, errors, comments) are occurrences; its issue.* webhooks change its state.
+      const shared = resource === 'event_alert' || resource === 'error' || resource === 'comment';
+      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody), ...(orderKey ? { orderKey, orderShared: shared } : {}) };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };
@@ -133,7 +135,7 @@ export function sentryLegacySource(config: SentryConfig): WebhookSource {
     verify: (req) => verdict(() => verifyLegacyToken(req.params.token, config.legacyToken)),
     identify(_req, body) {
       if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
-      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body), orderKey: `issue:${str(body.id)}` };
+      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body), orderKey: `issue:${str(body.id)}`, orderShared: true };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };

@@ -22,7 +22,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   private readonly taskQueue: PgTaskQueue;
   private worker?: TaskWorker;
   /** Per order key, the processing this replica runs last (see inOrder). */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new Map<string, { all: Promise<void>; exclusive: Promise<void> }>();
   private readonly batches: GroupCommit<{ key: string; value: StoredDelivery; task: EnqueueInput }, boolean>;
 
   constructor(
@@ -55,8 +55,9 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     const id = `${d.source}:${d.dedupeKey}`;
     this.noteAccept();
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
-    const order = this.orderOf(d);
-    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: order === undefined ? { id } : { id, order } } });
+    const { order, shared } = this.gated(id, d);
+    const payload = order === undefined ? { id } : { id, order, ...(shared ? { shared } : {}) };
+    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload } });
     if (inserted) {
       // Another replica may claim it; then it parses the stored text, and this entry ages out (deliveries.ts).
       this.keepParsed(id, parsed);
@@ -75,25 +76,27 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
       limit: () => this.processingLimit(PG_CONCURRENCY),
       log: this.log,
       handle: async (task) => {
-        const { id, order } = (task.payload ?? {}) as { id?: string; order?: string };
-        if (id) await this.inOrder(order, () => this.process(id));
+        const { id, order, shared } = (task.payload ?? {}) as { id?: string; order?: string; shared?: boolean };
+        if (id) await this.inOrder(order, shared === true, () => this.process(id));
       },
     });
     return 0;
   }
 
   /**
-   * Deliveries of one order key run one after another on this replica, in the order their tasks were
-   * claimed (the claim takes the oldest task first). Not across replicas: the task table's lock_key
-   * would order those too, but its claim scans every queued task of a busy key, and a storm is
-   * thousands of deliveries of one Sentry issue.
+   * The order gate (order-gate.ts) on this replica, over claimed tasks: an exclusive delivery starts
+   * after everything of its key started before it, a shared one after the key's last exclusive one;
+   * claims take the oldest task first. Not across replicas: the task table's lock_key would order those
+   * too, but its claim scans every queued task of a busy key, and a storm is thousands of one issue.
    */
-  private inOrder(order: string | undefined, run: () => Promise<void>): Promise<void> {
+  private inOrder(order: string | undefined, shared: boolean, run: () => Promise<void>): Promise<void> {
     if (order === undefined) return run();
-    const done = (this.chains.get(order) ?? Promise.resolve()).then(run);
-    const tail = done.catch(() => {});
-    this.chains.set(order, tail);
-    void tail.then(() => this.chains.get(order) === tail && this.chains.delete(order));
+    const k = this.chains.get(order) ?? { all: Promise.resolve(), exclusive: Promise.resolve() };
+    const done = (shared ? k.exclusive : k.all).then(run);
+    const settled = done.catch(() => {});
+    const next = shared ? { all: Promise.all([k.all, settled]).then(() => {}), exclusive: k.exclusive } : { all: settled, exclusive: settled };
+    this.chains.set(order, next);
+    void next.all.then(() => this.chains.get(order) === next && this.chains.delete(order));
     return done;
   }
 
