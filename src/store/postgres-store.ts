@@ -135,35 +135,41 @@ export class PostgresStore implements Store {
    */
   async insertManyIfAbsentWithTasks<T>(name: string, options: CollectionOptions, items: { key: string; value: T; task: EnqueueInput }[]): Promise<boolean[]> {
     if (items.length === 0) return [];
-    const col = (f: (i: (typeof items)[number]) => unknown) => items.map(f);
+    // The batch is one jsonb parameter (each document nested as an object): one JSON.stringify here and
+    // one jsonb parse there, instead of a JSON text per document that pg then escapes into an array
+    // literal and PostgreSQL unescapes and parses again (pg's escapeElement was ~4 % of ingest CPU).
+    const batch = JSON.stringify(
+      items.map((i) => ({
+        key: i.key,
+        doc: i.value ?? null,
+        kind: i.task.kind,
+        payload: i.task.payload ?? {},
+        lock_key: i.task.lockKey ?? null,
+        dedupe_key: i.task.dedupeKey ?? null,
+        delay: (i.task.delayMs ?? 0) / 1000,
+        max_attempts: i.task.maxAttempts ?? 5,
+      })),
+    );
     const r = await this.health.guard(
       () =>
         this.pool.query<{ key: string }>(
           `WITH input AS (
-             SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int[])
-               WITH ORDINALITY AS t(key, doc, kind, payload, lock_key, dedupe_key, delay, max_attempts, n)
+             SELECT e ->> 'key' AS key, e -> 'doc' AS doc, e ->> 'kind' AS kind, e -> 'payload' AS payload,
+                    e ->> 'lock_key' AS lock_key, e ->> 'dedupe_key' AS dedupe_key,
+                    (e ->> 'delay')::float8 AS delay, (e ->> 'max_attempts')::int AS max_attempts, n
+               FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)
            ), ins AS (
              INSERT INTO documents (collection, key, doc)
-             SELECT $1, key, doc::jsonb FROM input ORDER BY n
+             SELECT $1, key, doc FROM input ORDER BY n
              ON CONFLICT (collection, key) DO NOTHING RETURNING key
            ), tasks AS (
              INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
-             SELECT i.kind, i.payload::jsonb, i.lock_key, i.dedupe_key, now() + make_interval(secs => i.delay), i.max_attempts
+             SELECT i.kind, i.payload, i.lock_key, i.dedupe_key, now() + make_interval(secs => i.delay), i.max_attempts
              FROM input i JOIN ins USING (key) ORDER BY i.n
              ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1
            )
            SELECT key FROM ins`,
-          [
-            name,
-            col((i) => i.key),
-            col((i) => JSON.stringify(i.value ?? null)),
-            col((i) => i.task.kind),
-            col((i) => JSON.stringify(i.task.payload ?? {})),
-            col((i) => i.task.lockKey ?? null),
-            col((i) => i.task.dedupeKey ?? null),
-            col((i) => (i.task.delayMs ?? 0) / 1000),
-            col((i) => i.task.maxAttempts ?? 5),
-          ],
+          [name, batch],
         ),
       isPgStorageFailure,
     );
