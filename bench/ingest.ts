@@ -34,6 +34,8 @@ export interface IngestOptions {
   profilePg?: boolean;
   /** false: skip the PostgreSQL scenarios. */
   postgres?: boolean;
+  /** Only the PostgreSQL scenarios. */
+  postgresOnly?: boolean;
 }
 
 interface Run {
@@ -193,6 +195,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     }
   }
   if (!cluster) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver !== 'postgres'));
+  if (o.postgresOnly) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver === 'postgres'));
   // Profiling: the empty-store scenario only (one profile per process, written at its clean exit).
   if (o.profileDir) scenarios.splice(0, scenarios.length, scenarios[o.profilePg ? 4 : o.profileMemory ? 1 : 0]!);
   try {

@@ -3,6 +3,7 @@
  * each with its baseline measured in the same run. Prints markdown tables and saves bench/results.md.
  *   npm run bench                 all
  *   npm run bench -- ingest       one section (ingest | command | storm | latency | startup)
+ *   npm run bench -- ingest --no-pg | --pg-only   without / only the PostgreSQL scenarios
  *   npm run bench -- ingest --profile [--memory|--pg]   CPU-profile the bot child (lowdb, memory driver or PostgreSQL) → bench/profiles/
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${s}\n`);
   };
   process.stdout.write(sections.join('\n') + '\n');
-  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir, profileMemory: args.includes('--memory'), profilePg: args.includes('--pg') } : {}), postgres: !args.includes('--no-pg') }));
+  if (want('ingest')) emit(await benchIngest({ durationSec: quick ? 2 : 5, connections: [1, 10, 50], prefill: 100_000, ...(profileDir ? { profileDir, profileMemory: args.includes('--memory'), profilePg: args.includes('--pg') } : {}), postgres: !args.includes('--no-pg'), postgresOnly: args.includes('--pg-only') }));
   if (profileDir) {
     const { readdirSync } = await import('node:fs');
     const { summarizeProfile } = await import('./lib/profile.ts');

@@ -97,46 +97,69 @@ export class PostgresCollection<T> implements Collection<T> {
   }
 
   /**
-   * Optimistic read-modify-write: read the row with its `xmin` (the id of the transaction that wrote
-   * this row version; every UPDATE makes a new version with a new xmin), then write only if it is still
-   * that version (`AND xmin = $v`; under READ COMMITTED a concurrent committed update makes the WHERE
-   * re-check fail, so 0 rows). On 0 rows, read again and retry. Two autocommit statements instead of
-   * BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT: half the round trips, one commit either way (issue 22 §3).
-   * An absent key is created with `INSERT … ON CONFLICT DO NOTHING`. `fn` may run more than once: keep it pure.
+   * Read-modify-write, optimistic first: read the row with its `xmin` (the id of the transaction that
+   * wrote this row version; every UPDATE makes a new version with a new xmin), then write only if it is
+   * still that version (`AND xmin = $v`: under READ COMMITTED a concurrent committed update makes the
+   * re-check fail, 0 rows). Two autocommit statements instead of BEGIN, SELECT … FOR UPDATE, UPDATE,
+   * COMMIT (issue 22 §3). When another writer got there first the key is hot (a storm of one alert): the
+   * retry takes the row lock instead (lockedUpdate), since optimistic retries against a hot row each
+   * wait for the winner's commit and then lose again. `fn` may run more than once: keep it pure.
    */
   async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     let created = false;
     const result = await this.write(async () => {
-      for (;;) {
-        const cur = await this.pool.query<{ doc: T; v: string }>(
-          'SELECT doc, xmin::text AS v FROM documents WHERE collection = $1 AND key = $2',
-          [this.name, key],
+      const cur = await this.pool.query<{ doc: T; v: string }>('SELECT doc, xmin::text AS v FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+      const row = cur.rows[0];
+      const next = fn(row?.doc);
+      if (!row) {
+        if (next === undefined) return undefined;
+        const ins = await this.pool.query(
+          `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+          [this.name, key, json(next)],
         );
-        const row = cur.rows[0];
-        const next = fn(row?.doc);
-        if (!row) {
-          if (next === undefined) return undefined;
-          const ins = await this.pool.query(
-            `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
-             ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
-            [this.name, key, json(next)],
-          );
-          if (ins.rowCount === 1) {
-            created = true;
-            return next;
-          }
-          continue; // a concurrent writer created it (and committed): read it and apply fn to that
+        if (ins.rowCount === 1) {
+          created = true;
+          return next;
         }
+      } else {
         const w =
           next === undefined
             ? await this.pool.query('DELETE FROM documents WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v])
             : await this.pool.query('UPDATE documents SET doc = $4::jsonb WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v, json(next)]);
         if (w.rowCount === 1) return next;
-        // Another writer got there first: apply fn to what it wrote.
       }
+      const locked = await this.lockedUpdate(key, fn);
+      created = locked.created;
+      return locked.value;
     });
     if (created) await this.retain();
     return result;
+  }
+
+  /**
+   * Row lock (`SELECT … FOR UPDATE`) around fn. An absent key has no row to lock, so creation is an
+   * `INSERT … ON CONFLICT DO NOTHING`; if another writer created it meanwhile we loop and lock that row.
+   */
+  private lockedUpdate(key: string, fn: (current: T | undefined) => T | undefined): Promise<{ value: T | undefined; created: boolean }> {
+    return withTransaction(this.pool, async (c) => {
+      for (;;) {
+        const cur = await c.query<{ doc: T }>('SELECT doc FROM documents WHERE collection = $1 AND key = $2 FOR UPDATE', [this.name, key]);
+        const row = cur.rows[0];
+        const next = fn(row?.doc);
+        if (!row) {
+          if (next === undefined) return { value: undefined, created: false };
+          const ins = await c.query(
+            `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+            [this.name, key, json(next)],
+          );
+          if (ins.rowCount === 1) return { value: next, created: true };
+          continue; // a concurrent writer created it (and committed): lock and re-read it
+        }
+        if (next === undefined) await c.query('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+        else await c.query('UPDATE documents SET doc = $3::jsonb WHERE collection = $1 AND key = $2', [this.name, key, json(next)]);
+        return { value: next, created: false };
+      }
+    });
   }
 
   async delete(key: string): Promise<boolean> {
