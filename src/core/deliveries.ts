@@ -172,13 +172,20 @@ export class DeliveryPipeline implements Deliveries {
       if (!this.gate.admit(item)) continue; // parked behind its order key; handed on below
       const { id, order } = item;
       this.running++;
+      let postponed = false;
       void new Promise<void>((r) => setImmediate(r))
         .then(() => this.process(id))
+        .then((outcome) => {
+          if (outcome !== 'postponed') return;
+          // Tried again later with its order key still held: the key's later deliveries wait for it.
+          postponed = true;
+          this.later(() => this.enqueue({ ...item, granted: true }));
+        })
         .catch((err: unknown) => this.log.error({ err, delivery: id }, 'delivery processing crashed'))
         .finally(() => {
           this.running--;
           // What its key may run next goes first, admitted already.
-          this.queue.unshift(...this.gate.release(order));
+          if (!postponed) this.queue.unshift(...this.gate.release(order));
           this.pump();
           if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
@@ -196,11 +203,11 @@ export class DeliveryPipeline implements Deliveries {
    * again later (its effects so far may repeat then: at least once while the disk is full), and a status
    * that could not be written is written again later without re-running the processor.
    */
-  protected async process(id: string): Promise<void> {
+  protected async process(id: string): Promise<'done' | 'postponed'> {
     const parsed = this.parsed.get(id)?.body;
     this.parsed.delete(id);
     const d = await this.collection.get(id);
-    if (!d || d.status !== 'pending') return;
+    if (!d || d.status !== 'pending') return 'done';
     const fn = this.processors.get(d.source);
     let status: StoredDelivery['status'] = 'processed';
     let error: string | undefined;
@@ -210,8 +217,7 @@ export class DeliveryPipeline implements Deliveries {
       } catch (err) {
         if (err instanceof StorageUnavailableError) {
           this.log.warn({ delivery: id, reason: err.message }, 'delivery processing postponed: storage unavailable');
-          this.later(() => this.enqueue(this.gated(id, d)));
-          return;
+          return 'postponed';
         }
         status = 'failed';
         error = err instanceof Error ? err.message : String(err);
@@ -221,6 +227,7 @@ export class DeliveryPipeline implements Deliveries {
       this.log.debug({ delivery: id, source: d.source }, 'no processor for source; stored only');
     }
     await this.markDone(id, status, error);
+    return 'done';
   }
 
   private async markDone(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
@@ -233,7 +240,7 @@ export class DeliveryPipeline implements Deliveries {
     }
   }
 
-  private later(fn: () => void): void {
+  protected later(fn: () => void): void {
     if (this.stopped) return;
     setTimeout(() => {
       if (!this.stopped) fn();

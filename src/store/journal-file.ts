@@ -232,7 +232,9 @@ export class JournalFile {
       this.faults?.beforeWrite(tmp);
       fh = await open(tmp, 'w');
       for (let i = 0; i < rows.length; i += COMPACT_CHUNK) {
-        await fh.write(rows.slice(i, i + COMPACT_CHUNK).map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+        const buf = Buffer.from(rows.slice(i, i + COMPACT_CHUNK).map(([k, v, t]) => JSON.stringify({ k, v, t }) + '\n').join(''));
+        // One write(2) may store less than asked (a disk filling up): go on until all of it is written.
+        for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off)).bytesWritten;
       }
       await fh.close();
       fh = undefined;

@@ -7,6 +7,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DeliveryPipeline, type DeliveryInput } from '../../src/core/deliveries.ts';
+import { StorageUnavailableError } from '../../src/core/errors.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 
 const input = (k: string, orderKey?: string, orderShared?: boolean): DeliveryInput => ({ source: 's', kind: 'k', dedupeKey: k, ...(orderKey ? { orderKey } : {}), ...(orderShared ? { orderShared } : {}), headers: {}, body: '{}', receivedAt: Date.now() });
@@ -85,5 +86,26 @@ describe('processing order per order key', () => {
     for (const k of ['e-1', 'e-2', 'e-3']) expect(at(`end ${k}`)).toBeLessThan(at('start x-1'));
     for (const k of ['e-4', 'e-5']) expect(at(`start ${k}`)).toBeGreaterThan(at('end x-1'));
     expect(events).toHaveLength(12);
+  });
+
+  it('a delivery postponed because storage failed keeps its key: the next one of the key waits for its retry', async () => {
+    const p = new DeliveryPipeline(new MemoryStore(), pino({ level: 'silent' }));
+    const done: string[] = [];
+    let failFirst = true;
+    p.onProcess('s', async (d) => {
+      if (d.dedupeKey === 'firing-1' && failFirst) {
+        failFirst = false;
+        throw new StorageUnavailableError('disk full');
+      }
+      done.push(d.dedupeKey);
+    });
+    await p.accept(input('firing-1', 'G'));
+    await p.accept(input('resolved-2', 'G'));
+    await p.accept(input('other-3', 'H'));
+    await tick(300);
+    expect(done).toEqual(['other-3']); // the resolve waits behind the postponed firing
+    await tick(1_200); // STORAGE_RETRY_MS
+    await p.idle();
+    expect(done).toEqual(['other-3', 'firing-1', 'resolved-2']);
   });
 });

@@ -53,7 +53,7 @@ export function gitlabDedupeKey(headers: Record<string, string | undefined>, raw
 export function gitlabOrderKey(kind: string, body: Record<string, unknown>): string | undefined {
   const project = (body.project as { id?: unknown } | undefined)?.id ?? body.project_id;
   const pipeline = kind === 'pipeline' ? (body.object_attributes as { id?: unknown } | undefined)?.id : kind === 'build' ? body.pipeline_id : undefined;
-  return pipeline === undefined || pipeline === null ? undefined : `pipeline:${String(project)}:${String(pipeline)}`;
+  return pipeline === undefined || pipeline === null || project === undefined || project === null ? undefined : `pipeline:${String(project)}:${String(pipeline)}`;
 }
 
 /** A stored delivery → `gitlab.*` events. Malformed known kinds throw: the delivery is marked failed (kept, never retried). */

@@ -86,7 +86,8 @@ export function sentryOrderKey(resource: SentryResource | undefined, body: Json)
       return issue(obj(data.error).issue_id);
     case 'metric_alert': {
       const ma = obj(data.metric_alert);
-      return `metric:${str(obj(ma.alert_rule).id)}:${str(ma.identifier)}`;
+      const rule = str(obj(ma.alert_rule).id);
+      return rule && str(ma.identifier) ? `metric:${rule}:${str(ma.identifier)}` : undefined;
     }
     default:
       return undefined;

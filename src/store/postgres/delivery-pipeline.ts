@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { deliveriesCollection, DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
+import { StorageUnavailableError } from '../../core/errors.ts';
 import type { PostgresStore } from '../postgres-store.ts';
 import type { CollectionOptions } from '../types.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -77,7 +78,10 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
       log: this.log,
       handle: async (task) => {
         const { id, order, shared } = (task.payload ?? {}) as { id?: string; order?: string; shared?: boolean };
-        if (id) await this.inOrder(order, shared === true, () => this.process(id));
+        if (!id) return;
+        // Storage failed meanwhile: the task fails and the queue tries it again with backoff (a task, unlike
+        // the embedded pipeline's timer, survives a restart).
+        if ((await this.inOrder(order, shared === true, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
       },
     });
     return 0;
@@ -86,14 +90,15 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   /**
    * The order gate (order-gate.ts) on this replica, over claimed tasks: an exclusive delivery starts
    * after everything of its key started before it, a shared one after the key's last exclusive one;
-   * claims take the oldest task first. Not across replicas: the task table's lock_key would order those
+   * claims take the oldest task first (two slots claiming at once may see their replies in either
+   * order: a window of one claim round trip). Not across replicas: the task table's lock_key would order those
    * too, but its claim scans every queued task of a busy key, and a storm is thousands of one issue.
    */
-  private inOrder(order: string | undefined, shared: boolean, run: () => Promise<void>): Promise<void> {
+  private inOrder<R>(order: string | undefined, shared: boolean, run: () => Promise<R>): Promise<R> {
     if (order === undefined) return run();
     const k = this.chains.get(order) ?? { all: Promise.resolve(), exclusive: Promise.resolve() };
     const done = (shared ? k.exclusive : k.all).then(run);
-    const settled = done.catch(() => {});
+    const settled: Promise<void> = done.then(() => {}, () => {});
     const next = shared ? { all: Promise.all([k.all, settled]).then(() => {}), exclusive: k.exclusive } : { all: settled, exclusive: settled };
     this.chains.set(order, next);
     void next.all.then(() => this.chains.get(order) === next && this.chains.delete(order));

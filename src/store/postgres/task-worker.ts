@@ -145,10 +145,11 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
     },
     // One napping slot claims (an enqueue adds one task; a woken slot that finds work keeps claiming).
     // Waking every slot per enqueue cost an empty claim statement per slot and delivery.
+    // The lowest napping slot: one within the limit claims now; one above it (the allowed ones are busy)
+    // looks again every LIMIT_RECHECK_MS, so the task waits at most until the limit rises, not pollMs.
     wake: () => {
-      const allowed = opts.limit?.() ?? Infinity;
       let first: number | undefined;
-      for (const i of naps.keys()) if (i !== REAPER && i < allowed && (first === undefined || i < first)) first = i;
+      for (const i of naps.keys()) if (i !== REAPER && (first === undefined || i < first)) first = i;
       if (first !== undefined) naps.get(first)!();
     },
     async stop() {
