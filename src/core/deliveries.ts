@@ -64,6 +64,8 @@ export interface Deliveries {
   onProcess(source: string, fn: Processor): void;
 }
 
+export const DELIVERIES = 'deliveries';
+
 /**
  * The `deliveries` collection's options, for every driver's pipeline. Retention drops processed
  * deliveries only: one still pending was acknowledged and must be processed.
@@ -99,7 +101,7 @@ export class DeliveryPipeline implements Deliveries {
     protected readonly log: Logger,
     protected readonly options: { concurrency?: number; retention?: number } = {},
   ) {
-    this.collection = store.collection<StoredDelivery>('deliveries', deliveriesCollection(options.retention));
+    this.collection = store.collection<StoredDelivery>(DELIVERIES, deliveriesCollection(options.retention));
   }
 
   async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
@@ -232,12 +234,17 @@ export class DeliveryPipeline implements Deliveries {
 
   private async markDone(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
     try {
-      await this.collection.update(id, (cur) => (cur ? { ...cur, status, attempts: cur.attempts + 1, ...(error ? { error } : {}) } : cur));
+      await this.writeOutcome(id, status, error);
     } catch (err) {
       if (!(err instanceof StorageUnavailableError)) throw err;
       this.log.warn({ delivery: id, reason: err.message }, 'delivery status not stored: retrying later');
       this.later(() => void this.markDone(id, status, error).catch((e: unknown) => this.log.error({ err: e, delivery: id }, 'delivery status write failed')));
     }
+  }
+
+  /** Stores a processed delivery's status (a driver's pipeline may do it in one statement). */
+  protected async writeOutcome(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
+    await this.collection.update(id, (cur) => (cur ? { ...cur, status, attempts: cur.attempts + 1, ...(error ? { error } : {}) } : cur));
   }
 
   protected later(fn: () => void): void {

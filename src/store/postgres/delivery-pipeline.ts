@@ -7,11 +7,12 @@
  * still waits for the commit that holds its row.
  */
 import type { Logger } from 'pino';
-import { deliveriesCollection, DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
+import { DELIVERIES, deliveriesCollection, DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import { StorageUnavailableError } from '../../core/errors.ts';
 import type { PostgresStore } from '../postgres-store.ts';
 import type { CollectionOptions } from '../types.ts';
 import { GroupCommit } from './group-commit.ts';
+import { isPgStorageFailure } from './storage-failure.ts';
 import { newWorkerId, PgTaskQueue, type EnqueueInput } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
@@ -47,7 +48,7 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     const first = new Map<string, number>();
     items.forEach((it, i) => first.has(it.key) || first.set(it.key, i));
     const unique = [...first.values()].map((i) => items[i]!);
-    const inserted = await this.pg.insertManyIfAbsentWithTasks('deliveries', where, unique);
+    const inserted = await this.pg.insertManyIfAbsentWithTasks(DELIVERIES, where, unique);
     const byKey = new Map(unique.map((it, i) => [it.key, inserted[i]!]));
     return items.map((it, i) => first.get(it.key) === i && byKey.get(it.key) === true);
   }
@@ -103,6 +104,20 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     this.chains.set(order, next);
     void next.all.then(() => this.chains.get(order) === next && this.chains.delete(order));
     return done;
+  }
+
+  /** One statement (a jsonb merge in place) instead of the collection's read-then-conditional-write. */
+  protected override async writeOutcome(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
+    await this.pg.health.guard(
+      () =>
+        this.pg.pool.query(
+          `UPDATE documents SET doc = doc || jsonb_build_object('status', $3::text, 'attempts', coalesce((doc ->> 'attempts')::int, 0) + 1)
+                                      || CASE WHEN $4::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', $4::text) END
+            WHERE collection = $1 AND key = $2`,
+          [DELIVERIES, id, status, error ?? null],
+        ),
+      isPgStorageFailure,
+    );
   }
 
   override async idle(): Promise<void> {}
