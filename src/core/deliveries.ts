@@ -88,7 +88,7 @@ export class DeliveryPipeline implements Deliveries {
   private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
   private readonly queue: Gated[] = [];
   /** Processing order within each order key (order-gate.ts). */
-  private readonly gate = new OrderGate();
+  protected readonly gate = new OrderGate();
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;

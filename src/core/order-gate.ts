@@ -53,6 +53,8 @@ export class OrderGate {
     if (head.shared) while (k.waiting[0]?.shared) next.push(k.waiting.shift()!);
     k.shared = head.shared === true;
     k.running = next.length;
-    return next.map((g) => ({ ...g, granted: true }));
+    // The parked objects themselves, marked: callers may find them by identity.
+    for (const g of next) g.granted = true;
+    return next;
   }
 }

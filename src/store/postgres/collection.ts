@@ -37,6 +37,10 @@ const json = (v: unknown): string => JSON.stringify(v ?? null);
 
 const PAGE = 500;
 
+/** Creates a document unless its key exists ($1 collection, $2 key, $3 JSON text); one row back if it did. */
+const INSERT_IF_ABSENT = `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
+  ON CONFLICT (collection, key) DO NOTHING RETURNING 1`;
+
 export class PostgresCollection<T> implements Collection<T> {
   /** Writes that may have added a row since the last maxItems trim (per process; see trimEvery). */
   private writes: number;
@@ -86,8 +90,7 @@ export class PostgresCollection<T> implements Collection<T> {
   async insertIfAbsent(key: string, value: T): Promise<boolean> {
     const r = await this.write(() =>
       this.pool.query(
-        `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+        INSERT_IF_ABSENT,
         [this.name, key, json(value)],
       ),
     );
@@ -114,7 +117,7 @@ export class PostgresCollection<T> implements Collection<T> {
       if (!row) {
         if (next === undefined) return undefined;
         const ins = await this.pool.query(
-          `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+          INSERT_IF_ABSENT,
           [this.name, key, json(next)],
         );
         if (ins.rowCount === 1) {
@@ -149,7 +152,7 @@ export class PostgresCollection<T> implements Collection<T> {
         if (!row) {
           if (next === undefined) return { value: undefined, created: false };
           const ins = await c.query(
-            `INSERT INTO documents (collection, key, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (collection, key) DO NOTHING RETURNING 1`,
+            INSERT_IF_ABSENT,
             [this.name, key, json(next)],
           );
           if (ins.rowCount === 1) return { value: next, created: true };

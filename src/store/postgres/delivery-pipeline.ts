@@ -7,6 +7,7 @@
  * still waits for the commit that holds its row.
  */
 import type { Logger } from 'pino';
+import type { Gated } from '../../core/order-gate.ts';
 import { DELIVERIES, deliveriesCollection, DeliveryPipeline, type DeliveryInput, type StoredDelivery } from '../../core/deliveries.ts';
 import { StorageUnavailableError } from '../../core/errors.ts';
 import type { PostgresStore } from '../postgres-store.ts';
@@ -23,8 +24,8 @@ const PG_CONCURRENCY = 4;
 export class PgDeliveryPipeline extends DeliveryPipeline {
   private readonly taskQueue: PgTaskQueue;
   private worker?: TaskWorker;
-  /** Per order key, the processing this replica runs last (see inOrder). */
-  private readonly chains = new Map<string, { all: Promise<void>; exclusive: Promise<void> }>();
+  /** Claimed tasks parked behind their order key → what starts them (see inOrder). */
+  private readonly parked = new Map<Gated, () => void>();
   private readonly batches: GroupCommit<{ key: string; value: StoredDelivery; task: EnqueueInput }, boolean>;
 
   constructor(
@@ -80,30 +81,32 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
       handle: async (task) => {
         const { id, order, shared } = (task.payload ?? {}) as { id?: string; order?: string; shared?: boolean };
         if (!id) return;
+        const item: Gated = { id, ...(order === undefined ? {} : { order }), ...(shared ? { shared } : {}) };
         // Storage failed meanwhile: the task fails and the queue tries it again with backoff (a task, unlike
         // the embedded pipeline's timer, survives a restart).
-        if ((await this.inOrder(order, shared === true, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
+        if ((await this.inOrder(item, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
       },
     });
     return 0;
   }
 
   /**
-   * The order gate (order-gate.ts) on this replica, over claimed tasks: an exclusive delivery starts
-   * after everything of its key started before it, a shared one after the key's last exclusive one;
-   * claims take the oldest task first (two slots claiming at once may see their replies in either
-   * order: a window of one claim round trip). Not across replicas: the task table's lock_key would order those
-   * too, but its claim scans every queued task of a busy key, and a storm is thousands of one issue.
+   * The order gate (order-gate.ts, as in the embedded pipeline) on this replica, over claimed tasks: a
+   * parked task waits in its slot until its key hands on to it. Claims take the oldest task first (two
+   * slots claiming at once may see their replies in either order: a window of one claim round trip).
+   * Not across replicas: the task table's lock_key would order those too, but its claim scans every
+   * queued task of a busy key, and a storm is thousands of one issue.
    */
-  private inOrder<R>(order: string | undefined, shared: boolean, run: () => Promise<R>): Promise<R> {
-    if (order === undefined) return run();
-    const k = this.chains.get(order) ?? { all: Promise.resolve(), exclusive: Promise.resolve() };
-    const done = (shared ? k.exclusive : k.all).then(run);
-    const settled: Promise<void> = done.then(() => {}, () => {});
-    const next = shared ? { all: Promise.all([k.all, settled]).then(() => {}), exclusive: k.exclusive } : { all: settled, exclusive: settled };
-    this.chains.set(order, next);
-    void next.all.then(() => this.chains.get(order) === next && this.chains.delete(order));
-    return done;
+  private async inOrder<R>(item: Gated, run: () => Promise<R>): Promise<R> {
+    if (!this.gate.admit(item)) await new Promise<void>((go) => this.parked.set(item, go));
+    try {
+      return await run();
+    } finally {
+      for (const next of this.gate.release(item.order)) {
+        this.parked.get(next)?.();
+        this.parked.delete(next);
+      }
+    }
   }
 
   /** One statement (a jsonb merge in place) instead of the collection's read-then-conditional-write. */
