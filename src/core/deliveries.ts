@@ -13,8 +13,7 @@ import { OrderGate, type Gated } from './order-gate.ts';
  * state file (~0.7 ms of CPU here: ext4's rename over the old file forces the new one's data out), and
  * concurrent processors share one rewrite. Measured on a backlog of 12 000 Sentry alerts (lowdb, 2 cores):
  * 4 at once cost ~550 µs of CPU per delivery (1 300/s), 16 ~250-340 µs (2 000-2 700/s), 64 ~165 µs
- * (4 300/s); more at once widens the window in which two deliveries of one alert may finish out of order
- * (each fold is atomic: engine.ts `update`), so 16. While busy, 4 instead of 1 processed more during the
+ * (4 300/s), so 16 (deliveries of one alert keep their order whatever the number: order-gate.ts). While busy, 4 instead of 1 processed more during the
  * load but answered ~10 % fewer webhooks at 10 connections with the same p99: 1 (issue 22 §2).
  */
 const BUSY_CONCURRENCY = 1;
@@ -105,7 +104,7 @@ export class DeliveryPipeline implements Deliveries {
   }
 
   async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
-    const id = `${d.source}:${d.dedupeKey}`;
+    const id = this.idOf(d);
     this.noteAccept();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
@@ -113,6 +112,11 @@ export class DeliveryPipeline implements Deliveries {
       this.enqueue(this.gated(id, d));
     }
     return { id, duplicate: !inserted };
+  }
+
+  /** A stored delivery's id: unique per source and dedupe key. */
+  protected idOf(d: Pick<DeliveryInput, 'source' | 'dedupeKey'>): string {
+    return `${d.source}:${d.dedupeKey}`;
   }
 
   /** A delivery arrived: processing yields to ingest for a while (processingLimit). */

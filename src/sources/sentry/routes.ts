@@ -68,22 +68,32 @@ export function sentryDedupeKey(resource: SentryResource | undefined, body: Json
   }
 }
 
+const issueOrderKey = (id: unknown): string | undefined => (id === undefined || id === null || id === '' ? undefined : `issue:${str(id)}`);
+
+/** An issue's events (alerts, errors, comments) are occurrences: they run alongside each other; its issue.* webhooks change its state. */
+const SHARED_RESOURCES: ReadonlySet<SentryResource | undefined> = new Set<SentryResource | undefined>(['event_alert', 'error', 'comment']);
+
+/** A delivery's place in the processing order (Identified.orderKey / orderShared). */
+export function sentryOrder(resource: SentryResource | undefined, body: Json): { orderKey: string; orderShared: boolean } | undefined {
+  const orderKey = sentryOrderKey(resource, body);
+  return orderKey === undefined ? undefined : { orderKey, orderShared: SHARED_RESOURCES.has(resource) };
+}
+
 /**
  * What must be processed in order: the states of one issue (its alerts, resolves, comments) or of one
  * metric alert incident; other resources are not ordered.
  */
 export function sentryOrderKey(resource: SentryResource | undefined, body: Json): string | undefined {
   const data = obj(body.data);
-  const issue = (id: unknown) => (id === undefined || id === null || id === '' ? undefined : `issue:${str(id)}`);
   switch (resource) {
     case 'event_alert':
-      return issue(obj(data.event).issue_id);
+      return issueOrderKey(obj(data.event).issue_id);
     case 'issue':
-      return issue(obj(data.issue).id);
+      return issueOrderKey(obj(data.issue).id);
     case 'comment':
-      return issue(data.issue_id);
+      return issueOrderKey(data.issue_id);
     case 'error':
-      return issue(obj(data.error).issue_id);
+      return issueOrderKey(obj(data.error).issue_id);
     case 'metric_alert': {
       const ma = obj(data.metric_alert);
       const rule = str(obj(ma.alert_rule).id);
@@ -119,10 +129,7 @@ export function sentrySource(config: SentryConfig): WebhookSource {
       const header = req.headers['sentry-hook-resource'] || undefined;
       const { resource, action } = sentryResourceOf(body, header);
       // The kind names an unknown resource by its header (stored, mapped to nothing); never the key.
-      const orderKey = sentryOrderKey(resource, body);
-      // An issue's events (alerts, errors, comments) are occurrences; its issue.* webhooks change its state.
-      const shared = resource === 'event_alert' || resource === 'error' || resource === 'comment';
-      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody), ...(orderKey ? { orderKey, orderShared: shared } : {}) };
+      return { kind: `${resource ?? header ?? 'unknown'}.${action}`, dedupeKey: sentryDedupeKey(resource, body, req.rawBody), ...sentryOrder(resource, body) };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };
@@ -136,7 +143,9 @@ export function sentryLegacySource(config: SentryConfig): WebhookSource {
     verify: (req) => verdict(() => verifyLegacyToken(req.params.token, config.legacyToken)),
     identify(_req, body) {
       if (body.id === undefined) throw new BadRequestError('missing "id" (not a Sentry WebHooks plugin payload)');
-      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body), orderKey: `issue:${str(body.id)}`, orderShared: true };
+      // The plugin posts an issue's events only: occurrences, like event alerts.
+      const orderKey = issueOrderKey(body.id);
+      return { kind: LEGACY_KIND, dedupeKey: legacyDedupeKey(body), ...(orderKey ? { orderKey, orderShared: true } : {}) };
     },
     parse: (d, body) => mapSentryDelivery(d, body),
   };

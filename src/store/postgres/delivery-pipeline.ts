@@ -55,12 +55,11 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   }
 
   override async accept(d: DeliveryInput, parsed?: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
-    const id = `${d.source}:${d.dedupeKey}`;
+    const id = this.idOf(d);
     this.noteAccept();
     const stored: StoredDelivery = { ...d, id, status: 'pending', attempts: 0 };
-    const { order, shared } = this.gated(id, d);
-    const payload = order === undefined ? { id } : { id, order, ...(shared ? { shared } : {}) };
-    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload } });
+    // The task carries the delivery as the order gate sees it, so whichever replica claims it orders it.
+    const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: this.gated(id, d) } });
     if (inserted) {
       // Another replica may claim it; then it parses the stored text, and this entry ages out (deliveries.ts).
       this.keepParsed(id, parsed);
@@ -79,12 +78,12 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
       limit: () => this.processingLimit(PG_CONCURRENCY),
       log: this.log,
       handle: async (task) => {
-        const { id, order, shared } = (task.payload ?? {}) as { id?: string; order?: string; shared?: boolean };
+        const item = (task.payload ?? {}) as Partial<Gated>;
+        const id = item.id;
         if (!id) return;
-        const item: Gated = { id, ...(order === undefined ? {} : { order }), ...(shared ? { shared } : {}) };
         // Storage failed meanwhile: the task fails and the queue tries it again with backoff (a task, unlike
         // the embedded pipeline's timer, survives a restart).
-        if ((await this.inOrder(item, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
+        if ((await this.inOrder(item as Gated, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
       },
     });
     return 0;

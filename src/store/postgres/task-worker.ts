@@ -143,10 +143,9 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
       stopped = true;
       wakeAll();
     },
-    // One napping slot claims (an enqueue adds one task; a woken slot that finds work keeps claiming).
+    // One enqueue adds one task, so one napping slot is started: the lowest (within the limit it claims now;
+    // above it, the allowed ones being busy, it looks again every LIMIT_RECHECK_MS), never the reaper.
     // Waking every slot per enqueue cost an empty claim statement per slot and delivery.
-    // The lowest napping slot: one within the limit claims now; one above it (the allowed ones are busy)
-    // looks again every LIMIT_RECHECK_MS, so the task waits at most until the limit rises, not pollMs.
     wake: () => {
       let first: number | undefined;
       for (const i of naps.keys()) if (i !== REAPER && (first === undefined || i < first)) first = i;
