@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Collection, CollectionOptions, Store } from '../store/types.ts';
 import { StorageUnavailableError } from './errors.ts';
+import { Fifo } from './fifo.ts';
 import { OrderGate, type Gated } from './order-gate.ts';
 
 /**
@@ -52,6 +53,14 @@ export type Processor = (d: StoredDelivery, parsed?: Record<string, unknown>) =>
  */
 const PARSED_CACHE_MAX = 2_000;
 const PARSED_TTL_MS = 30_000;
+/**
+ * A new delivery's parse is kept only with fewer than this many queued ahead of it. Behind a longer
+ * backlog it is not processed before the young generation is collected, so the kept object graph (a few
+ * hundred objects per Sentry alert) is copied into the old generation, and with the newest kept and the
+ * oldest processed first it is evicted unused anyway. Measured with wrk at 50 connections (memory
+ * driver): the GC helper threads' CPU per request halved (~50 µs → ~24 µs) without the cache.
+ */
+const PARSED_BACKLOG_MAX = 64;
 
 export interface Deliveries {
   /**
@@ -85,7 +94,7 @@ export class DeliveryPipeline implements Deliveries {
   private readonly processors = new Map<string, Processor>();
   /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
   private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
-  private readonly queue: Gated[] = [];
+  private readonly queue = new Fifo<Gated>();
   /** Processing order within each order key (order-gate.ts). */
   protected readonly gate = new OrderGate();
   private running = 0;
@@ -108,7 +117,7 @@ export class DeliveryPipeline implements Deliveries {
     this.noteAccept();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
-      this.keepParsed(id, parsed);
+      if (this.queue.length < PARSED_BACKLOG_MAX) this.keepParsed(id, parsed);
       this.enqueue(this.gated(id, d));
     }
     return { id, duplicate: !inserted };
@@ -191,7 +200,7 @@ export class DeliveryPipeline implements Deliveries {
         .finally(() => {
           this.running--;
           // What its key may run next goes first, admitted already.
-          if (!postponed) this.queue.unshift(...this.gate.release(order));
+          if (!postponed) this.queue.unshift(this.gate.release(order));
           this.pump();
           if (this.queue.length === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
         });

@@ -6,6 +6,8 @@
  * exclusive ones. So a storm of one issue is still processed many at once, and its resolve lands
  * after the alerts that came before it. O(1) per delivery: parked deliveries are handed on in order.
  */
+import { Fifo } from './fifo.ts';
+
 export interface Gated {
   id: string;
   order?: string;
@@ -17,7 +19,7 @@ export interface Gated {
 interface KeyState {
   shared: boolean;
   running: number;
-  waiting: Gated[];
+  waiting: Fifo<Gated>;
 }
 
 export class OrderGate {
@@ -28,7 +30,7 @@ export class OrderGate {
     if (item.order === undefined || item.granted) return true;
     const k = this.keys.get(item.order);
     if (!k) {
-      this.keys.set(item.order, { shared: item.shared === true, running: 1, waiting: [] });
+      this.keys.set(item.order, { shared: item.shared === true, running: 1, waiting: new Fifo<Gated>() });
       return true;
     }
     if (item.shared && k.shared && k.waiting.length === 0) {
@@ -50,7 +52,7 @@ export class OrderGate {
       return [];
     }
     const next = [head];
-    if (head.shared) while (k.waiting[0]?.shared) next.push(k.waiting.shift()!);
+    if (head.shared) while (k.waiting.peek()?.shared) next.push(k.waiting.shift()!);
     k.shared = head.shared === true;
     k.running = next.length;
     // The parked objects themselves, marked: callers may find them by identity.

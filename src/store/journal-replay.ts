@@ -18,6 +18,8 @@ const lineSchema = z.object({
   d: z.literal(1).optional(),
   p: z.record(z.string(), z.unknown()).optional(),
   x: z.array(z.string()).optional(),
+  /** A put's long string fields, base64 of their UTF-8 (journal-file.ts fullLine). */
+  b: z.record(z.string(), z.string()).optional(),
 });
 
 type Obj = Record<string, unknown>;
@@ -67,11 +69,18 @@ export function replayJournal(text: string, now: () => number = Date.now): Repla
       row[1] = v;
     } else {
       rows.delete(line.k); // keep insertion order of the latest write
-      rows.set(line.k, [line.k, line.v, line.t ?? now()]);
+      rows.set(line.k, [line.k, line.b && isPlainObject(line.v) ? decoded(line.v, line.b) : line.v, line.t ?? now()]);
     }
     valid++;
   }
   return { rows, lines, damaged, unterminated };
+}
+
+/** A put's value with its long strings back in their places. */
+function decoded(v: Obj, b: Record<string, string>): Obj {
+  const out: Obj = { ...v };
+  for (const f in b) out[f] = Buffer.from(b[f]!, 'base64').toString('utf8');
+  return out;
 }
 
 function parseLine(raw: string): z.infer<typeof lineSchema> | undefined {

@@ -114,3 +114,27 @@ describe('journal patch lines', () => {
     await again.close();
   });
 });
+
+describe('journal long strings', () => {
+  it('a long text field is written base64 in "b" and reads back exactly, quotes, non-ASCII and lone surrogates included', async () => {
+    const dir = tmp();
+    const s = new LowdbStore(dir);
+    await s.init();
+    const c = s.collection<Doc>('deliveries', { tier: 'bulk' });
+    const body = JSON.stringify({ msg: '支付失败 "quoted" \\ back', pad: 'y'.repeat(2000) });
+    const lone = `${'z'.repeat(1500)}\ud800`; // not well-formed: kept as a JSON escape
+    await c.insertIfAbsent('d1', { body, status: 'pending', attempts: 0, headers: { a: '1' } });
+    await c.insertIfAbsent('d2', { body: lone, status: 'pending', attempts: 0, headers: {} });
+    await s.close();
+    const [l1, l2] = lines(dir);
+    expect((l1!.v as Doc).body).toBe('');
+    expect(Buffer.from((l1!.b as { body: string }).body, 'base64').toString('utf8')).toBe(body);
+    expect(l2!.b).toBeUndefined();
+    const again = new LowdbStore(dir);
+    await again.init();
+    const c2 = again.collection<Doc>('deliveries', { tier: 'bulk' });
+    expect(await c2.get('d1')).toEqual({ body, status: 'pending', attempts: 0, headers: { a: '1' } });
+    expect((await c2.get('d2'))!.body).toBe(lone);
+    await again.close();
+  });
+});
