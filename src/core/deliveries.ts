@@ -117,7 +117,7 @@ export class DeliveryPipeline implements Deliveries {
     this.noteAccept();
     const inserted = await this.collection.insertIfAbsent(id, { ...d, id, status: 'pending', attempts: 0 });
     if (inserted) {
-      if (this.queue.length < PARSED_BACKLOG_MAX) this.keepParsed(id, parsed);
+      this.keepParsed(id, parsed);
       this.enqueue(this.gated(id, d));
     }
     return { id, duplicate: !inserted };
@@ -135,7 +135,7 @@ export class DeliveryPipeline implements Deliveries {
 
   /** Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too). */
   protected keepParsed(id: string, parsed: Record<string, unknown> | undefined): void {
-    if (!parsed) return;
+    if (!parsed || this.queue.length >= PARSED_BACKLOG_MAX) return;
     const now = Date.now();
     // Insertion order is age order: drop from the front what is too old or over the cap.
     for (const [k, v] of this.parsed) {

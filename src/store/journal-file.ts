@@ -77,6 +77,9 @@ function patchOf(prev: Obj, next: Obj): { p: Obj; x?: string[] } | undefined {
  */
 const ENCODE_MIN_CHARS = 1024;
 
+/** Only well-formed text is encoded: UTF-8 would replace a lone surrogate, which JSON.stringify keeps as \udXXX. */
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed(); // ES2024, in Node 20
+
 /** A put line: `{"k","v","t"}`, with the long strings of an object value in `b` (ENCODE_MIN_CHARS). */
 function fullLine(k: string, v: unknown, t: number): string {
   if (!isPlainObject(v)) return JSON.stringify({ k, v, t });
@@ -84,8 +87,7 @@ function fullLine(k: string, v: unknown, t: number): string {
   let rest: Obj | undefined;
   for (const f in v) {
     const s = v[f];
-    // Only well-formed text: UTF-8 would replace a lone surrogate, which JSON.stringify keeps as \udXXX.
-    if (typeof s !== 'string' || s.length < ENCODE_MIN_CHARS || !(s as string & { isWellFormed(): boolean }).isWellFormed()) continue; // ES2024, in Node 20
+    if (typeof s !== 'string' || s.length < ENCODE_MIN_CHARS || !isWellFormed(s)) continue;
     rest ??= { ...v };
     rest[f] = '';
     (b ??= {})[f] = Buffer.from(s, 'utf8').toString('base64');
