@@ -4,6 +4,9 @@ import { defineCommand, type CommandContext } from '../src/core/define-command.t
 import { UpstreamError, UserFacingError } from '../src/core/errors.ts';
 import { cardReply, text } from '../src/core/message.ts';
 import { canOn } from '../src/core/permissions.ts';
+import { environmentsDeployedBy } from '../src/deploy/engines/gitlab-pipeline.ts';
+import { enforceFreezeOnAny } from '../src/freeze/gate.ts';
+import { FREEZES } from '../src/freeze/service.ts';
 import { GITLAB } from '../src/sources/gitlab/service.ts';
 
 type T = CommandContext<unknown>['t'];
@@ -31,7 +34,8 @@ export function gitlabUserError(err: unknown, t: T, what: string): never {
 /**
  * `/gitlab pipelines <product> [ref]`, `/gitlab retry <product> <id>`, `/gitlab cancel <product> <id>`
  * (issue 8 §6). Listing is for anyone; retry and cancel need `deployer` (admin passes). The failure
- * card's Retry button runs `/gitlab retry …` as the clicking user.
+ * card's Retry button runs `/gitlab retry …` as the clicking user. A retry is held by a deploy freeze
+ * on the environments its pipeline's ref deploys (src/freeze/gate.ts).
  */
 export default defineCommand({
   name: 'gitlab',
@@ -42,9 +46,10 @@ export default defineCommand({
     action: z.enum(['pipelines', 'retry', 'cancel']),
     product: z.string().min(1),
     target: z.string().optional(),
+    overrideFreeze: z.boolean().optional(),
   }),
-  examples: ['/gitlab pipelines demo', '/gitlab pipelines demo main', '/gitlab retry demo 287', '/gitlab cancel demo 287'],
-  uses: { gitlab: GITLAB },
+  examples: ['/gitlab pipelines demo', '/gitlab pipelines demo main', '/gitlab retry demo 287', '/gitlab retry demo 287 --override-freeze', '/gitlab cancel demo 287'],
+  uses: { gitlab: GITLAB, freezes: FREEZES },
   permission: 'anyone',
   async run(ctx) {
     const { t, args, config, gitlab: gl } = ctx;
@@ -82,6 +87,11 @@ export default defineCommand({
     if (!args.target || !Number.isInteger(id) || id <= 0) throw new UserFacingError('E_USAGE', t('gitlab.cmd.needId', { action: args.action }));
     const what = `${project} #${id}`;
     if (args.action === 'retry') {
+      // A retry re-runs the pipeline's deploy jobs: a freeze on an environment that pipeline deploys
+      // holds it as it holds /deploy (admins pass with --override-freeze, audited).
+      const current = await gl.api.getPipeline(project, id).catch((e: unknown) => gitlabUserError(e, t, what));
+      const envs = environmentsDeployedBy(product, project, current.ref);
+      await enforceFreezeOnAny(ctx, { product: args.product, envs, kind: 'deploy', override: args.overrideFreeze });
       const p = await gl.api.retryPipeline(project, id).catch((e: unknown) => gitlabUserError(e, t, what));
       return text(t('gitlab.cmd.retried', { id: p.id, status: p.status, url: p.webUrl }));
     }

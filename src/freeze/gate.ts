@@ -51,7 +51,23 @@ export async function askFreezeOverride(ctx: Ctx, o: GateInput): Promise<boolean
  * override was applied: the task carries it, so the deploy service's start gate lets it through.
  */
 export async function enforceFreeze(ctx: Ctx, o: GateInput): Promise<boolean> {
-  const f = await ctx.freezes.blocking({ product: o.product, env: o.env, kind: o.kind, at: ctx.clock() });
+  return pass(ctx, await ctx.freezes.blocking({ product: o.product, env: o.env, kind: o.kind, at: ctx.clock() }), o);
+}
+
+/**
+ * The gate for a run that may reach several environments, or none that the config names (a retried
+ * GitLab pipeline): held by a freeze on any of `envs`; with no `envs`, by a product-wide freeze only,
+ * since a freeze on one environment says nothing about a pipeline that deploys none of ours.
+ */
+export async function enforceFreezeOnAny(ctx: Ctx, o: Omit<GateInput, 'env'> & { envs: readonly string[] }): Promise<boolean> {
+  const at = ctx.clock();
+  const held = o.envs.length
+    ? (await Promise.all(o.envs.map((env) => ctx.freezes.blocking({ product: o.product, env, kind: o.kind, at })))).find((f) => f !== undefined)
+    : (await ctx.freezes.active({ product: o.product, at })).find((f) => f.env === undefined && (o.kind === 'deploy' || !f.allowRollback));
+  return pass(ctx, held, { ...o, env: o.envs[0] ?? '*' });
+}
+
+async function pass(ctx: Ctx, f: Freeze | undefined, o: GateInput): Promise<boolean> {
   if (!f) return false;
   if (!o.override || !isAdmin(ctx)) refuse(ctx, f, o);
   const s = ctx.message.sender;

@@ -248,3 +248,20 @@ export const gitlabPipelineEngine = defineEngine({
     return createGitlabPipelineEngine({ ...(api ? { api } : {}), events, pollIntervalMs: config.pollIntervalMs, maxPollIntervalMs: config.maxPollIntervalMs, clock });
   },
 });
+
+/**
+ * The environments of a product that a pipeline of `project` on `ref` deploys: those whose engine is a
+ * `gitlab-pipeline` on that project and ref. `/gitlab retry` asks so that a retried deploy pipeline is
+ * held by a freeze on its environment as /deploy would be.
+ */
+export function environmentsDeployedBy(
+  product: { gitlabProject?: string | undefined; environments: Record<string, { engine: unknown }> },
+  project: string,
+  ref: string,
+): string[] {
+  const parsed = (e: unknown) => gitlabPipelineEngine.configSchema.safeParse(e);
+  return Object.entries(product.environments).flatMap(([env, { engine }]) => {
+    const r = parsed(engine);
+    return r.success && (r.data.project ?? product.gitlabProject)?.toLowerCase() === project.toLowerCase() && r.data.ref === ref ? [env] : [];
+  });
+}

@@ -8,6 +8,7 @@ import type { CoreDeps } from '../../../src/core/services.ts';
 import { lookupOf, provide, type ServiceLookup } from '../../../src/core/feature.ts';
 import { mountSource } from '../../../src/core/mount-source.ts';
 import { GITLAB } from '../../../src/sources/gitlab/service.ts';
+import { createFreezeService, FREEZES, type FreezeService } from '../../../src/freeze/service.ts';
 import { MemoryStore } from '../../../src/store/memory-store.ts';
 import { gitlabConfigSchema } from '../../../src/sources/gitlab/config.ts';
 import { setupGitlab } from '../../../src/sources/gitlab/index.ts';
@@ -48,8 +49,9 @@ export interface Harness {
   events: DomainEvent[];
   deliveries: DeliveryPipeline;
   route: WebhookRoute;
-  /** What the GitLab feature provides (GITLAB). */
+  /** What the GitLab feature provides (GITLAB), and the freeze service /gitlab retry asks (FREEZES). */
   lookup: ServiceLookup;
+  freezes: FreezeService;
   store: MemoryStore;
 }
 
@@ -84,5 +86,6 @@ export function harness(opts: { config?: ReturnType<typeof testConfig>; api?: Gi
   };
   const gitlab = setupGitlab(services, { config: opts.gitlab ?? gitlabConfig, api });
   const route = mountSource(gitlab.source, { deliveries, events: bus, log });
-  return { services, sent, events, deliveries, route, store, lookup: lookupOf(provide(GITLAB, gitlab.service)) };
+  const freezes = createFreezeService({ store, clock: services.clock, windows: services.config.freezes, log });
+  return { services, sent, events, deliveries, route, store, freezes, lookup: lookupOf(provide(GITLAB, gitlab.service), provide(FREEZES, freezes)) };
 }
