@@ -92,8 +92,11 @@ export function storableHeaders(headers: Record<string, string | undefined>): Re
 
 export class DeliveryPipeline implements Deliveries {
   private readonly processors = new Map<string, Processor>();
-  /** Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once). */
-  private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number }>();
+  /**
+   * Bodies parsed by the route, by delivery id, until processed (the hot path parses each body once);
+   * with the stored delivery itself where a driver knows it is still current (PgDeliveryPipeline).
+   */
+  private readonly parsed = new Map<string, { body: Record<string, unknown>; at: number; stored?: StoredDelivery | undefined }>();
   private readonly queue = new Fifo<Gated>();
   /** Processing order within each order key (order-gate.ts). */
   protected readonly gate = new OrderGate();
@@ -133,8 +136,12 @@ export class DeliveryPipeline implements Deliveries {
     this.lastAcceptAt = Date.now();
   }
 
-  /** Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too). */
-  protected keepParsed(id: string, parsed: Record<string, unknown> | undefined): void {
+  /**
+   * Keep the route's parse of a new delivery for its processor (bounded; subclasses call it too).
+   * `stored`: the document as written, handed to process() instead of reading it back; only for a
+   * caller that knows nothing else writes it before then (forgetStored otherwise).
+   */
+  protected keepParsed(id: string, parsed: Record<string, unknown> | undefined, stored?: StoredDelivery): void {
     if (!parsed || this.queue.length >= PARSED_BACKLOG_MAX) return;
     const now = Date.now();
     // Insertion order is age order: drop from the front what is too old or over the cap.
@@ -142,7 +149,13 @@ export class DeliveryPipeline implements Deliveries {
       if (this.parsed.size < PARSED_CACHE_MAX && now - v.at < PARSED_TTL_MS) break;
       this.parsed.delete(k);
     }
-    this.parsed.set(id, { body: parsed, at: now });
+    this.parsed.set(id, { body: parsed, at: now, stored });
+  }
+
+  /** The stored delivery may have changed since it was kept (a retried task): process() reads it again. */
+  protected forgetStored(id: string): void {
+    const kept = this.parsed.get(id);
+    if (kept) kept.stored = undefined;
   }
 
   onProcess(source: string, fn: Processor): void {
@@ -219,9 +232,10 @@ export class DeliveryPipeline implements Deliveries {
    * that could not be written is written again later without re-running the processor.
    */
   protected async process(id: string): Promise<'done' | 'postponed'> {
-    const parsed = this.parsed.get(id)?.body;
+    const kept = this.parsed.get(id);
     this.parsed.delete(id);
-    const d = await this.collection.get(id);
+    const parsed = kept?.body;
+    const d = kept?.stored ?? (await this.collection.get(id));
     if (!d || d.status !== 'pending') return 'done';
     const fn = this.processors.get(d.source);
     let status: StoredDelivery['status'] = 'processed';

@@ -18,6 +18,19 @@ import { newWorkerId, PgTaskQueue, type EnqueueInput } from './task-queue.ts';
 import { startTaskWorker, type TaskWorker } from './task-worker.ts';
 
 const KIND = 'process_webhook';
+
+interface Outcome {
+  status: StoredDelivery['status'];
+  error: string | undefined;
+}
+
+/** The delivery's status and attempt count, merged into its document in place; only if the task's completion (`done`) matched. */
+const outcomeUpdate = (id: string, o: Outcome) => ({
+  sql: `UPDATE documents SET doc = doc || jsonb_build_object('status', $6::text, 'attempts', coalesce((doc ->> 'attempts')::int, 0) + 1)
+                                   || CASE WHEN $7::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', $7::text) END
+         WHERE collection = $4 AND key = $5 AND EXISTS (SELECT 1 FROM done)`,
+  params: [DELIVERIES, id, o.status, o.error ?? null],
+});
 /** Processing slots per replica (each holds a pooled connection while it runs). */
 const PG_CONCURRENCY = 4;
 
@@ -26,6 +39,8 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
   private worker?: TaskWorker;
   /** Claimed tasks parked behind their order key → what starts them (see inOrder). */
   private readonly parked = new Map<Gated, () => void>();
+  /** Outcomes of deliveries being processed, written with their task's completion (see writeOutcome). */
+  private readonly outcomes = new Map<string, Outcome>();
   private readonly batches: GroupCommit<{ key: string; value: StoredDelivery; task: EnqueueInput }, boolean>;
 
   constructor(
@@ -62,7 +77,8 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     const inserted = await this.batches.add({ key: id, value: stored, task: { kind: KIND, dedupeKey: `wh:${id}`, payload: this.gated(id, d) } });
     if (inserted) {
       // Another replica may claim it; then it parses the stored text, and this entry ages out (deliveries.ts).
-      this.keepParsed(id, parsed);
+      // With the document as written: the claim of its task (attempt 1) proves nobody has changed it.
+      this.keepParsed(id, parsed, stored);
       this.worker?.wake();
     }
     return { id, duplicate: !inserted };
@@ -81,9 +97,16 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
         const item = (task.payload ?? {}) as Partial<Gated>;
         const id = item.id;
         if (!id) return;
+        // A retried task: an earlier attempt may have written the delivery since it was accepted.
+        if (task.attempts > 1) this.forgetStored(id);
+        const ran = await this.inOrder(item as Gated, () => this.process(id));
+        const outcome = this.outcomes.get(id);
+        this.outcomes.delete(id);
         // Storage failed meanwhile: the task fails and the queue tries it again with backoff (a task, unlike
         // the embedded pipeline's timer, survives a restart).
-        if ((await this.inOrder(item as Gated, () => this.process(id))) === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
+        if (ran === 'postponed') throw new StorageUnavailableError('delivery processing postponed');
+        // The outcome and the task's completion in one statement (task-queue.ts completeWith).
+        return outcome ? await this.pg.health.guard(() => this.taskQueue.completeWith(task, outcomeUpdate(id, outcome)), isPgStorageFailure) : undefined;
       },
     });
     return 0;
@@ -108,18 +131,12 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     }
   }
 
-  /** One statement (a jsonb merge in place) instead of the collection's read-then-conditional-write. */
+  /**
+   * Held until the task completes: handle() writes it together with the completion (completeWith), as a
+   * jsonb merge in place (outcomeUpdate). The base pipeline wrote it on its own, a round trip more.
+   */
   protected override async writeOutcome(id: string, status: StoredDelivery['status'], error: string | undefined): Promise<void> {
-    await this.pg.health.guard(
-      () =>
-        this.pg.pool.query(
-          `UPDATE documents SET doc = doc || jsonb_build_object('status', $3::text, 'attempts', coalesce((doc ->> 'attempts')::int, 0) + 1)
-                                      || CASE WHEN $4::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', $4::text) END
-            WHERE collection = $1 AND key = $2`,
-          [DELIVERIES, id, status, error ?? null],
-        ),
-      isPgStorageFailure,
-    );
+    this.outcomes.set(id, { status, error });
   }
 
   override async idle(): Promise<void> {}

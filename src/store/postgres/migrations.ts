@@ -135,6 +135,25 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_leases ON outbox (lease_until) WHERE state = 'sending';
     `,
   },
+  {
+    // The claim (task-queue.ts CLAIM) takes the oldest queued task: `ORDER BY id LIMIT 1` over the
+    // queued rows. With only (run_at, id) to go by, the planner read every due queued row and sorted
+    // them, per claim: 4 ms each with a 17 000-delivery backlog (pg_stat_statements, issue 22), so
+    // processing slowed as the backlog grew. Walking this index in id order stops at the first that qualifies.
+    id: '0005-task-queue-oldest-queued',
+    sql: `CREATE INDEX task_queue_queued_oldest ON task_queue (kind, id) WHERE state = 'queued';`,
+  },
+  {
+    // A delivery document (a 4 KB Sentry body) is over the ~2 KB TOAST threshold, so every insert
+    // compresses it; with the default pglz that was a quarter of PostgreSQL's CPU per delivery in the
+    // ingest bench (171 against 125 µs with lz4, same run). lz4 needs PostgreSQL 14+ built --with-lz4
+    // (Debian's is): elsewhere the column keeps pglz rather than the store failing to start.
+    id: '0006-documents-lz4',
+    sql: `DO $$ BEGIN
+            EXECUTE 'ALTER TABLE documents ALTER COLUMN doc SET COMPRESSION lz4';
+          EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'documents.doc keeps its compression: %', SQLERRM;
+          END $$;`,
+  },
 ];
 
 /** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */

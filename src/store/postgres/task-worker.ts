@@ -21,8 +21,12 @@ export interface TaskWorkerOptions {
   limit?: () => number;
   /** Reaper interval (default 5000 ms); 0 disables the reaper on this replica. */
   reapMs?: number;
-  /** Runs the task; throw to fail the attempt. Stop work when `signal` aborts (lease lost or stop()). */
-  handle(task: Claimed, signal: AbortSignal): Promise<void>;
+  /**
+   * Runs the task; throw to fail the attempt. Stop work when `signal` aborts (lease lost or stop()).
+   * A boolean: the handler completed the task itself (PgTaskQueue.completeWith), true if it still held
+   * the lease; otherwise the worker completes it.
+   */
+  handle(task: Claimed, signal: AbortSignal): Promise<void | boolean>;
   /** A task whose worker died with no attempts left (state failed, lastError 'interrupted: …'). */
   onInterrupted?(task: TaskRow): void | Promise<void>;
   log: Logger;
@@ -86,8 +90,8 @@ export function startTaskWorker(opts: TaskWorkerOptions): TaskWorker {
       );
     }, Math.max(50, queue.leaseMs / 3));
     try {
-      await opts.handle(task, ac.signal);
-      if (!(await queue.complete(task))) log.warn({ taskId: task.id }, 'task: finished after losing its lease; result discarded');
+      const completed = await opts.handle(task, ac.signal);
+      if (!(typeof completed === 'boolean' ? completed : await queue.complete(task))) log.warn({ taskId: task.id }, 'task: finished after losing its lease; result discarded');
     } catch (err) {
       if (err instanceof GiveBack) {
         await queue.giveBack(task).catch((e) => log.error({ err: e }, 'task: giveBack() failed'));
