@@ -169,6 +169,13 @@ export class DeliveryPipeline implements Deliveries {
     return pending.length;
   }
 
+  /** Deliveries acknowledged but not processed yet, by source (a driver may count them where they are stored). */
+  async pendingBySource(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const d of await this.collection.list({ filter: (x) => x.status === 'pending' })) out.set(d.source, (out.get(d.source) ?? 0) + 1);
+    return out;
+  }
+
   /** Resolves once the queue is empty and nothing is running. */
   idle(): Promise<void> {
     if (this.queue.length === 0 && this.running === 0) return Promise.resolve();

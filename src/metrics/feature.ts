@@ -26,7 +26,7 @@ export const metricsFeature = defineFeature({
     const alerts = () => deps.services.get(ALERTS_HISTORY) ?? sentryAlertsHistory;
     const stats = createStatsService({ config, store, clock, locale: deps.locale, alerts });
     registerDoraSeries(metrics.registry, { config, store, clock, alerts });
-    registerQueueSeries(metrics.registry, { deliveries: deps.coordination.deliveries?.collection, cacheSeconds: () => config.metrics.doraCacheSeconds });
+    registerQueueSeries(metrics.registry, { pending: deps.coordination.deliveries ? () => deps.coordination.deliveries.pendingBySource() : undefined, cacheSeconds: () => config.metrics.doraCacheSeconds });
 
     const offs = [
       events.on('deploy.finished', (e) => {

@@ -1,23 +1,17 @@
 /**
  * Webhook queue depth (issue 21 §1 "processing lag and queue depth"): deliveries acknowledged but not yet
- * processed, by source, read from the delivery pipeline's collection at scrape time (the queue is shared
- * across replicas with PostgreSQL, so only the store knows it) and reused for `doraCacheSeconds`.
- * The collection is bounded (storage.deliveriesRetention), so the scan is too.
+ * processed, by source, asked of the delivery pipeline at scrape time (the queue is shared across
+ * replicas with PostgreSQL, so only the store knows it; there it is a count in SQL) and reused for
+ * `doraCacheSeconds`.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { StoredDelivery } from '../core/deliveries.ts';
-import type { Collection } from '../store/types.ts';
 
-export function registerQueueSeries(registry: Registry, d: { deliveries: Pick<Collection<StoredDelivery>, 'list'> | undefined; cacheSeconds: () => number }): void {
+export function registerQueueSeries(registry: Registry, d: { pending: (() => Promise<Map<string, number>>) | undefined; cacheSeconds: () => number }): void {
   let cached: { at: number; counts: Promise<Map<string, number>> } | undefined;
   const counts = (): Promise<Map<string, number>> => {
     const mono = performance.now();
     if (!cached || mono - cached.at >= d.cacheSeconds() * 1000) {
-      const p = (async () => {
-        const out = new Map<string, number>();
-        for (const x of (await d.deliveries?.list({ filter: (x) => x.status === 'pending' })) ?? []) out.set(x.source, (out.get(x.source) ?? 0) + 1);
-        return out;
-      })();
+      const p = d.pending ? d.pending() : Promise.resolve(new Map<string, number>());
       cached = { at: mono, counts: p };
       p.catch(() => (cached = undefined));
     }

@@ -138,8 +138,11 @@ describe('webhook queue depth', () => {
       { source: 'gitlab', status: 'pending' }, { source: 'gitlab', status: 'pending' }, { source: 'sentry', status: 'pending' }, { source: 'sentry', status: 'processed' },
     ] as StoredDelivery[];
     let reads = 0;
-    const deliveries = { list: async (o?: { filter?: (d: StoredDelivery) => boolean }) => (reads++, docs.filter(o?.filter ?? (() => true))) };
-    registerQueueSeries(metrics.registry, { deliveries, cacheSeconds: () => 60 });
+    const store = new MemoryStore();
+    const pipeline = new DeliveryPipeline(store, pino({ level: 'silent' }));
+    for (const [i, d] of docs.entries()) await pipeline.collection.put(`d${i}`, { ...d, id: `d${i}` });
+    const pending = () => (reads++, pipeline.pendingBySource());
+    registerQueueSeries(metrics.registry, { pending, cacheSeconds: () => 60 });
     expect(await samples(metrics, 'opsbot_webhook_pending')).toEqual({ 'opsbot_webhook_pending{"source":"gitlab"}': 2, 'opsbot_webhook_pending{"source":"sentry"}': 1 });
     await metrics.registry.metrics();
     expect(reads).toBe(1);

@@ -44,4 +44,18 @@ describe('postgres pipeline: outcomes and order', () => {
     await p.stop();
     await s.close();
   });
+
+  it('pendingBySource counts what is stored and not processed, by source, in SQL', async () => {
+    const s = new PostgresStore({ url: await cluster.current.freshDatabase(), poolSize: 4 });
+    await s.init();
+    const p = new PgDeliveryPipeline(s, log); // no recover(): nothing is processed
+    for (const k of ['a', 'b', 'c']) await p.accept(delivery(k));
+    await p.accept(delivery('g1', { source: 'gitlab' }));
+    await p.accept(delivery('a')); // a duplicate is not counted twice
+    expect(Object.fromEntries(await p.pendingBySource())).toEqual({ sentry: 3, gitlab: 1 });
+    await s.pool.query(`UPDATE documents SET doc = doc || '{"status":"processed"}' WHERE key = 'sentry:b'`);
+    expect(Object.fromEntries(await p.pendingBySource())).toEqual({ sentry: 2, gitlab: 1 });
+    await p.stop();
+    await s.close();
+  });
 });

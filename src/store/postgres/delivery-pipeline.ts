@@ -139,6 +139,18 @@ export class PgDeliveryPipeline extends DeliveryPipeline {
     this.outcomes.set(id, { status, error });
   }
 
+  /**
+   * Counted in PostgreSQL: the collection-wide list of the base pipeline shipped every stored delivery
+   * (4 KB each, up to the retention) to this process for every scrape of opsbot_webhook_pending.
+   */
+  override async pendingBySource(): Promise<Map<string, number>> {
+    const r = await this.pg.pool.query<{ source: string; n: number }>(
+      `SELECT doc ->> 'source' AS source, count(*)::int AS n FROM documents WHERE collection = $1 AND doc ->> 'status' = 'pending' GROUP BY 1`,
+      [DELIVERIES],
+    );
+    return new Map(r.rows.map((x) => [x.source, x.n]));
+  }
+
   override async idle(): Promise<void> {}
 
   override async stop(): Promise<void> {
