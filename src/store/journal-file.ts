@@ -80,19 +80,26 @@ const ENCODE_MIN_CHARS = 1024;
 /** Only well-formed text is encoded: UTF-8 would replace a lone surrogate, which JSON.stringify keeps as \udXXX. */
 const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed(); // ES2024, in Node 20
 
-/** A put line: `{"k","v","t"}`, with the long strings of an object value in `b` (ENCODE_MIN_CHARS). */
+/**
+ * A put line: `{"k","v","t"}`, with the long strings of an object value in `b` (ENCODE_MIN_CHARS). The
+ * `b` member is spliced in as text: base64's alphabet (RFC 4648 §4: A–Z a–z 0–9 + / =) needs no JSON
+ * escaping, and JSON.stringify scanning the ~5.6 KB of it for characters to escape cost ~7 µs of the
+ * ~11 µs per 4.2 KB delivery (Node 20, measured with a loop of 20 000 lines).
+ */
 function fullLine(k: string, v: unknown, t: number): string {
   if (!isPlainObject(v)) return JSON.stringify({ k, v, t });
-  let b: Obj | undefined;
+  let b = '';
   let rest: Obj | undefined;
   for (const f in v) {
     const s = v[f];
     if (typeof s !== 'string' || s.length < ENCODE_MIN_CHARS || !isWellFormed(s)) continue;
     rest ??= { ...v };
     rest[f] = '';
-    (b ??= {})[f] = Buffer.from(s, 'utf8').toString('base64');
+    b += `${b ? ',' : ''}${JSON.stringify(f)}:"${Buffer.from(s, 'utf8').toString('base64')}"`;
   }
-  return JSON.stringify(b ? { k, v: rest, t, b } : { k, v, t });
+  if (!rest) return JSON.stringify({ k, v, t });
+  const head = JSON.stringify({ k, v: rest, t });
+  return `${head.slice(0, -1)},"b":{${b}}}`;
 }
 
 export class JournalFile {

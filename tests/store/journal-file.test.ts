@@ -137,4 +137,22 @@ describe('journal long strings', () => {
     expect((await c2.get('d2'))!.body).toBe(lone);
     await again.close();
   });
+
+  it('several long fields of one value each go into "b" (spliced in as text) and the line is still one valid JSON object', async () => {
+    const dir = tmp();
+    const s = new LowdbStore(dir);
+    await s.init();
+    const c = s.collection<Doc & { note: string }>('deliveries', { tier: 'bulk' });
+    const body = `{"a":"${'é'.repeat(1200)}"}`;
+    const note = 'n'.repeat(1100);
+    await c.insertIfAbsent('weird "key"\\', { body, note, status: 'pending', attempts: 0, headers: {} });
+    await s.close();
+    const [l] = lines(dir);
+    expect(Object.keys(l!.b as object)).toEqual(['body', 'note']);
+    expect(l!.k).toBe('weird "key"\\');
+    const again = new LowdbStore(dir);
+    await again.init();
+    expect(await again.collection<Doc & { note: string }>('deliveries', { tier: 'bulk' }).get('weird "key"\\')).toEqual({ body, note, status: 'pending', attempts: 0, headers: {} });
+    await again.close();
+  });
 });
