@@ -25,8 +25,8 @@
  * (memory-store.ts `commit`) and nobody was acknowledged for bytes that are not on disk.
  */
 import { appendFileSync, closeSync, fstatSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
-import { isPlainObject, lineList, moveAside, replayJournal } from './journal-replay.ts';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { isPlainObject, lineList, moveAside, replayJournalFile } from './journal-replay.ts';
 import type { MemoryCollection } from './memory-store.ts';
 import type { WriteFaults } from './write-faults.ts';
 
@@ -138,14 +138,8 @@ export class JournalFile {
    */
   async load(collection: MemoryCollection<unknown>): Promise<void> {
     this.collection = collection;
-    let text = '';
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
     const clock = this.options.clock ?? Date.now;
-    const { rows, lines, damaged, unterminated } = replayJournal(text, clock);
+    const { rows, lines, damaged, unterminated } = await replayJournalFile(this.file, clock);
     collection.load([...rows.values()].sort((a, b) => a[2] - b[2]));
     for (const [k, v, t] of rows.values()) if (isPlainObject(v)) this.written.set(k, { v: { ...v }, t });
     this.lines = lines;
