@@ -23,6 +23,8 @@ const lineSchema = z.object({
 });
 
 type Obj = Record<string, unknown>;
+/** RFC 4648 §4 base64 with padding, as Buffer#toString('base64') writes it (Buffer.from would decode garbage silently). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 export const isPlainObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 export interface Replay {
@@ -77,8 +79,13 @@ class Replayer {
       for (const f of line.x ?? []) delete v[f];
       row[1] = v;
     } else {
+      // fullLine writes `b` only beside an object value, and only base64: anything else lost its text.
+      if (line.b && (!isPlainObject(line.v) || !Object.values(line.b).every((x) => BASE64.test(x)))) {
+        this.damaged.push(this.lineNo);
+        return;
+      }
       this.rows.delete(line.k); // keep insertion order of the latest write
-      this.rows.set(line.k, [line.k, line.b && isPlainObject(line.v) ? decoded(line.v, line.b) : line.v, line.t ?? this.now()]);
+      this.rows.set(line.k, [line.k, line.b ? decoded(line.v as Obj, line.b) : line.v, line.t ?? this.now()]);
     }
     this.valid++;
   }

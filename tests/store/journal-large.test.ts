@@ -25,11 +25,14 @@ describe('reading a journal back in chunks', () => {
       JSON.stringify({ k: 'ghost', p: { status: 'processed' } }), // a patch without its base: damage
       JSON.stringify({ k: 'b', d: 1 }),
       JSON.stringify({ k: 'c', v: 3, t: 4 }),
+      JSON.stringify({ k: 'e', v: 5, t: 5, b: { body: b64 } }), // `b` beside a non-object: damage
+      JSON.stringify({ k: 'f', v: { body: '' }, t: 6, b: { body: '{"not":"base64"}' } }), // not base64: damage
       '{"k":"d","v":{"n":', // torn tail
     ].join('\n');
     writeFileSync(file, text);
     const whole = replayJournal(text, () => 9);
-    expect(whole.damaged).toEqual([4, 6]);
+    expect(whole.damaged).toEqual([4, 6, 9, 10]);
+    expect(whole.rows.has('e') || whole.rows.has('f')).toBe(false);
     expect(whole.unterminated).toBe(true);
     expect(whole.rows.get('a')![1]).toEqual({ body, status: 'processed' });
     for (const chunk of [1, 2, 3, 7, 64, 1000, 1 << 20]) {

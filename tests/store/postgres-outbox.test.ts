@@ -72,8 +72,10 @@ describe('per-chat budget shared across replicas (PostgreSQL)', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => rs[i % 3]!.outbox.send(push('test:g', `m${i}`))));
     expect(texts(rs)).toHaveLength(BUDGET);
     expect(await parked(rs[0]!.store)).toBe(10);
-    // every replica did send some (the budget is shared, not per replica: 3 × 20 would be 60)
-    expect(rs.every((r) => r.adapter.sent.length > 0)).toBe(true);
+    // Shared, not per replica: each replica was handed only 10, so a budget of its own would have let all
+    // 30 out. Which replicas win the 20 slots is a race (one replica may have all 10 of its own parked),
+    // so how many each sent is not asserted (it was, and failed once in CI with a replica that sent none).
+    expect(rs.map((r) => r.adapter.sent.length).reduce((a, b) => a + b, 0)).toBe(BUDGET);
 
     await sleep(WINDOW_MS / 4);
     expect(texts(rs)).toHaveLength(BUDGET);
