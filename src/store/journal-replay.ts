@@ -95,15 +95,6 @@ class Replayer {
   }
 }
 
-/** Replays journal text. Never throws on content. */
-export function replayJournal(text: string, now: () => number = Date.now): Replay {
-  const r = new Replayer(now);
-  const segments = text.split('\n');
-  const unterminated = text.length > 0 && !text.endsWith('\n');
-  for (let i = 0; i < segments.length; i++) if (i < segments.length - 1 || segments[i]) r.add(segments[i]!, unterminated && i === segments.length - 1);
-  return r.result(unterminated);
-}
-
 /** Bytes read per turn while replaying a file (a few thousand lines). */
 const READ_CHUNK = 4 * 2 ** 20;
 /**

@@ -5,13 +5,13 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayJournal, replayJournalFile } from '../../src/store/journal-replay.ts';
+import { replayJournalFile } from '../../src/store/journal-replay.ts';
 import { LowdbStore } from '../../src/store/lowdb-store.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'opsbot-journal-large-'));
 
 describe('reading a journal back in chunks', () => {
-  it('gives what reading it whole gives, whatever the chunk size (multi-byte text, patches, deletes, damage, a torn tail)', async () => {
+  it('gives the same rows, line count and damaged lines whatever the chunk size (multi-byte text, patches, deletes, damage, a torn tail)', async () => {
     const dir = tmp();
     const file = path.join(dir, 'deliveries.jsonl');
     const body = `告警：数据库连接池耗尽 🚨 ${'x'.repeat(1500)}`;
@@ -30,12 +30,13 @@ describe('reading a journal back in chunks', () => {
       '{"k":"d","v":{"n":', // torn tail
     ].join('\n');
     writeFileSync(file, text);
-    const whole = replayJournal(text, () => 9);
+    const whole = await replayJournalFile(file, () => 9, { chunk: 1 << 20 }); // the whole file in one read
     expect(whole.damaged).toEqual([4, 6, 9, 10]);
-    expect(whole.rows.has('e') || whole.rows.has('f')).toBe(false);
     expect(whole.unterminated).toBe(true);
+    expect(whole.lines).toBe(10);
+    expect([...whole.rows.keys()]).toEqual(['a', 'c']);
     expect(whole.rows.get('a')![1]).toEqual({ body, status: 'processed' });
-    for (const chunk of [1, 2, 3, 7, 64, 1000, 1 << 20]) {
+    for (const chunk of [1, 2, 3, 7, 64, 1000]) {
       const r = await replayJournalFile(file, () => 9, { chunk });
       expect([...r.rows.entries()], `chunk ${chunk}`).toEqual([...whole.rows.entries()]);
       expect({ lines: r.lines, damaged: r.damaged, unterminated: r.unterminated }).toEqual({ lines: whole.lines, damaged: whole.damaged, unterminated: whole.unterminated });
