@@ -115,6 +115,13 @@ export class JournalFile {
   private since: { bufs: Buffer[]; lines: number } | null = null;
   /** A failed write may have left a partial line: start the next append on a fresh line. */
   private torn = false;
+  /**
+   * Loaded with an unterminated tail (a write cut short by a crash: its caller was never acknowledged):
+   * the file's length as loaded and where the tail starts. The first append cuts the tail off instead of
+   * starting a fresh line after it, where the next load would find it between whole lines and report
+   * damage. Not at load: a read-only look at a live data dir (tests, tools) must not cut a line being written.
+   */
+  private tail: { size: number; at: number } | undefined;
   private lines = 0;
   private fd: number | undefined;
   /**
@@ -139,12 +146,13 @@ export class JournalFile {
   async load(collection: MemoryCollection<unknown>): Promise<void> {
     this.collection = collection;
     const clock = this.options.clock ?? Date.now;
-    const { rows, lines, damaged, unterminated } = await replayJournalFile(this.file, clock);
+    const { rows, lines, damaged, unterminated, terminatedBytes, bytes } = await replayJournalFile(this.file, clock);
     collection.load([...rows.values()].sort((a, b) => a[2] - b[2]));
     for (const [k, v, t] of rows.values()) if (isPlainObject(v)) this.written.set(k, { v: { ...v }, t });
     this.lines = lines;
     // An interrupted last write: the next append starts on a fresh line instead of gluing onto it.
     this.torn = unterminated;
+    this.tail = unterminated ? { size: bytes, at: terminatedBytes } : undefined;
     if (damaged.length > 0) {
       const aside = await moveAside(this.file, clock());
       this.options.log?.warn(
@@ -200,11 +208,18 @@ export class JournalFile {
     const waiters = this.waiters.splice(0);
     if (batch.length === 0) return;
     try {
-      if (this.torn) batch.unshift('\n');
       if (this.fd === undefined) {
         this.fd = openSync(this.file, 'a');
         this.size = fstatSync(this.fd).size;
+        // Still the file as loaded (nobody appended since): cut the torn tail off.
+        if (this.tail && this.tail.size === this.size) {
+          ftruncateSync(this.fd, this.tail.at);
+          this.size = this.tail.at;
+          this.torn = false;
+        }
+        this.tail = undefined;
       }
+      if (this.torn) batch.unshift('\n');
       this.faults?.beforeWrite(this.file);
       const buf = Buffer.from(batch.join(''));
       for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
@@ -237,7 +252,7 @@ export class JournalFile {
     try {
       if (this.fd !== undefined) ftruncateSync(this.fd, this.size);
     } catch {
-      this.torn = true; // could not cut it: the next append starts on a fresh line (load skips the torn one)
+      this.torn = true; // could not cut it: the next append starts on a fresh line (the next load reports the torn one)
     }
   }
 
@@ -280,6 +295,7 @@ export class JournalFile {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.torn = false; // the new file ends with a whole line
+    this.tail = undefined;
     this.lines = rows.length + since.lines;
     // Bases stay valid (the file replays to the same values as before); forget the keys retention
     // dropped, which neither the snapshot nor the collection has any more.

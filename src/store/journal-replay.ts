@@ -34,6 +34,10 @@ export interface Replay {
   damaged: number[];
   /** The file ends without a newline: the next append must start a fresh line, or it would glue onto it. */
   unterminated: boolean;
+  /** Bytes up to and including the last newline: where an unterminated tail starts (journal-file.ts cuts it). */
+  terminatedBytes: number;
+  /** Bytes read: the file's length as replayed. */
+  bytes: number;
 }
 
 /**
@@ -88,8 +92,8 @@ class Replayer {
     this.valid++;
   }
 
-  result(unterminated: boolean): Replay {
-    return { rows: this.rows, lines: this.lines, damaged: this.damaged, unterminated };
+  result(unterminated: boolean, terminatedBytes: number, bytes: number): Replay {
+    return { rows: this.rows, lines: this.lines, damaged: this.damaged, unterminated, terminatedBytes, bytes };
   }
 }
 
@@ -116,7 +120,7 @@ export async function replayJournalFile(
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return r.result(false);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return r.result(false, 0, 0);
     throw err;
   }
   try {
@@ -124,6 +128,9 @@ export async function replayJournalFile(
     let carry: Buffer[] = [];
     let carried = 0;
     let oversized = false;
+    /** The file offset of buf[0], and of the first byte after the last newline. */
+    let at = 0;
+    let lineStart = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, chunk, null);
       if (bytesRead === 0) break;
@@ -136,6 +143,7 @@ export async function replayJournalFile(
         carried = 0;
         oversized = false;
         from = nl + 1;
+        lineStart = at + from;
       }
       if (from < bytesRead && !oversized) {
         // The start of a line that goes on in the next chunk: copied, since `buf` is reused.
@@ -146,10 +154,11 @@ export async function replayJournalFile(
           carry = [];
         }
       }
+      at += bytesRead;
     }
     const unterminated = carried > 0 || oversized;
     if (unterminated) r.add(oversized ? undefined : Buffer.concat(carry).toString('utf8'), true);
-    return r.result(unterminated);
+    return r.result(unterminated, lineStart, at);
   } finally {
     await fh.close();
   }
