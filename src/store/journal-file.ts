@@ -12,7 +12,7 @@
  * (open + write + close) per batch, which is what the callers wait for.
  *
  * Lines: `{"k":key,"v":value,"t":insertedAt}` (put; a long string field of the value is in
- * `"b":{field:base64}`, see fullLine), `{"k":key,"d":1}` (delete), or
+ * `"b":{field:base64}`, see journal-lines.ts fullLine), `{"k":key,"d":1}` (delete), or
  * `{"k":key,"p":{field:value…},"x":[removed fields]}` (patch: only the top-level fields of an object
  * value that changed since the line last written for that key; a delivery's status change then costs
  * ~100 bytes instead of re-serialising its 4 KB body). Load replays them in order (a torn last line from
@@ -26,6 +26,7 @@
  */
 import { appendFileSync, closeSync, fstatSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import { fullLine, patchOf } from './journal-lines.ts';
 import { isPlainObject, lineList, moveAside, replayJournalFile } from './journal-replay.ts';
 import type { MemoryCollection } from './memory-store.ts';
 import type { WriteFaults } from './write-faults.ts';
@@ -43,63 +44,6 @@ const COMPACT_CHUNK = 256;
 export interface JournalOptions {
   log?: { warn(obj: object, msg: string): void };
   clock?: () => number;
-}
-
-/**
- * The patch turning the last written `prev` into `next`, or undefined when a full line is needed.
- * Primitive fields are compared by value (immutable, so exact); object fields are always written again
- * (a caller may have mutated them in place), so a patch is never wrong, only sometimes not minimal.
- */
-function patchOf(prev: Obj, next: Obj): { p: Obj; x?: string[] } | undefined {
-  const p: Obj = {};
-  let x: string[] | undefined;
-  let same = 0;
-  for (const k in next) {
-    const v = next[k];
-    // JSON drops undefined: an undefined field is an absent one (as in a full line).
-    if (v === undefined) {
-      if (prev[k] !== undefined) (x ??= []).push(k);
-    } else if (v !== null && typeof v === 'object') p[k] = v;
-    else if (v !== prev[k]) p[k] = v;
-    else same++;
-  }
-  for (const k in prev) if (prev[k] !== undefined && !(k in next)) (x ??= []).push(k);
-  // Nothing unchanged worth skipping: the full line is as small and simpler to read back.
-  if (same === 0) return undefined;
-  return x ? { p, x } : { p };
-}
-
-/**
- * Top-level string fields at least this long are written base64-encoded in `b` (their place in `v` holds
- * ""): a webhook body is JSON text, and JSON-escaping its ~500 quotes costs more than everything else in
- * its line. Measured on the 4.2 KB Sentry event_alert fixture, Node 20: JSON.stringify of the text 16 µs,
- * UTF-8 encode + base64 4.7 µs (decoding on load is cheaper than parsing the escaped text, too).
- */
-const ENCODE_MIN_CHARS = 1024;
-
-/** Only well-formed text is encoded: UTF-8 would replace a lone surrogate, which JSON.stringify keeps as \udXXX. */
-const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed(); // ES2024, in Node 20
-
-/**
- * A put line: `{"k","v","t"}`, with the long strings of an object value in `b` (ENCODE_MIN_CHARS). The
- * `b` member is spliced in as text: base64's alphabet (RFC 4648 §4: A–Z a–z 0–9 + / =) needs no JSON
- * escaping, and JSON.stringify scanning the ~5.6 KB of it for characters to escape cost ~7 µs of the
- * ~11 µs per 4.2 KB delivery (Node 20, measured with a loop of 20 000 lines).
- */
-function fullLine(k: string, v: unknown, t: number): string {
-  if (!isPlainObject(v)) return JSON.stringify({ k, v, t });
-  let b = '';
-  let rest: Obj | undefined;
-  for (const f in v) {
-    const s = v[f];
-    if (typeof s !== 'string' || s.length < ENCODE_MIN_CHARS || !isWellFormed(s)) continue;
-    rest ??= { ...v };
-    rest[f] = '';
-    b += `${b ? ',' : ''}${JSON.stringify(f)}:"${Buffer.from(s, 'utf8').toString('base64')}"`;
-  }
-  if (!rest) return JSON.stringify({ k, v, t });
-  const head = JSON.stringify({ k, v: rest, t });
-  return `${head.slice(0, -1)},"b":{${b}}}`;
 }
 
 export class JournalFile {

@@ -18,7 +18,7 @@ const lineSchema = z.object({
   d: z.literal(1).optional(),
   p: z.record(z.string(), z.unknown()).optional(),
   x: z.array(z.string()).optional(),
-  /** A put's long string fields, base64 of their UTF-8 (journal-file.ts fullLine). */
+  /** A put's long string fields, base64 of their UTF-8 (journal-lines.ts fullLine). */
   b: z.record(z.string(), z.string()).optional(),
 });
 
