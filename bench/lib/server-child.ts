@@ -2,9 +2,11 @@
  * A server under test, in its own process so the load generator does not share its CPU:
  *   node <bundle> koa                 (the bench runs it bundled: bench/lib/bundle.ts)
  *   node <bundle> bot <configFile>
+ *   node <bundle> floor <clientSecret>   (the least any Sentry ingest must do: see floorServer)
  *   node --import tsx bench/lib/server-child.ts koa|bot …   (the same, unbundled)
  * Prints `LISTENING <port>` once ready; SIGTERM stops it cleanly (the bot drains and flushes).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import Koa from 'koa';
 import { pino } from 'pino';
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
   }
+  if (mode === 'floor') return floorServer(configFile!);
   const { config } = loadConfig({ file: configFile! });
   const bot = await createOpsbot({ config, log: pino({ level: config.log.level }, process.stderr as unknown as pino.DestinationStream) });
   const server = await bot.start({ port: 0, host: '127.0.0.1' });
@@ -34,6 +37,42 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {
     void bot.stop().then(() => process.exit(0));
   });
+}
+
+/**
+ * The floor under any ingest of a signed Sentry delivery, with no framework and no storage: node:http
+ * reads the body, HMAC-SHA256 checks its signature (sentry.md 1.3) and JSON.parse checks it is a JSON
+ * object (the contract's 400), then it answers as the bot does. Nothing is kept, so it also pays no
+ * garbage collection for retained bodies and no page-cache writes: what it costs is what cannot be cut.
+ */
+function floorServer(secret: string): void {
+  const key = Buffer.from(secret, 'utf8');
+  const answer = (res: http.ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const given = Buffer.from(String(req.headers['sentry-hook-signature'] ?? ''), 'hex');
+      const expected = createHmac('sha256', key).update(raw).digest();
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return answer(res, 401, { error: 'bad signature' });
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return answer(res, 400, { error: 'malformed JSON' });
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return answer(res, 400, { error: 'body is not a JSON object' });
+      answer(res, 200, { ok: true, duplicate: false });
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`LISTENING ${(server.address() as { port: number }).port}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 main().catch((err: unknown) => {
