@@ -81,6 +81,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const c of this.collections.values()) await c.settled();
     await this.pool.end();
   }
 
@@ -174,7 +175,8 @@ export class PostgresStore implements Store {
       isPgStorageFailure,
     );
     const inserted = new Set(r.rows.map((x) => x.key));
-    if (inserted.size) await (this.collection<T>(name, options) as PostgresCollection<T>).retain(inserted.size);
+    // Not awaited: each 2xx waits for the commit above, not for the trim of older rows (retainLater).
+    if (inserted.size) (this.collection<T>(name, options) as PostgresCollection<T>).retainLater(inserted.size);
     return items.map((i) => inserted.has(i.key));
   }
 

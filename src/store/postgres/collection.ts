@@ -46,6 +46,8 @@ export class PostgresCollection<T> implements Collection<T> {
   /** Writes that may have added a row since the last maxItems trim (per process; see trimEvery). */
   private writes: number;
   private lastAgeTrim = 0;
+  /** The background trim running now (retainLater). */
+  private trimming: Promise<void> | undefined;
   /** The last update of each key still running in this process (see update). */
   private readonly updating = new Map<string, Promise<unknown>>();
   /**
@@ -227,6 +229,32 @@ export class PostgresCollection<T> implements Collection<T> {
 
   /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
   /** After `added` rows were inserted (a batch counts all of its rows towards the next trim). */
+  /**
+   * retain() without the caller waiting for it: for batched ingest, whose 2xx needs the commit of its
+   * own rows, not the trim of older ones. A trim scans about maxItems index entries (tens of ms with
+   * 100 000 stored); awaited, it held every delivery of its batch and the batches queued behind it
+   * (ingest bench, PostgreSQL with 100 000 stored: p99 35–146 ms at 10 connections; first delivery
+   * 83 ms), and a trim that failed answered 503 for rows already committed. One trim at a time; writes
+   * meanwhile count toward the next. A failed trim is tried again when the next one is due.
+   */
+  retainLater(added = 1): void {
+    if (this.trimming) {
+      this.writes += added;
+      return;
+    }
+    const t = this.retain(added)
+      .catch(noop)
+      .finally(() => {
+        if (this.trimming === t) this.trimming = undefined;
+      });
+    this.trimming = t;
+  }
+
+  /** Resolves once no background trim (retainLater) is running: the store waits for it before closing its pool. */
+  async settled(): Promise<void> {
+    while (this.trimming) await this.trimming;
+  }
+
   async retain(added = 1): Promise<void> {
     const { maxItems, maxAgeMs } = this.options;
     if (maxAgeMs !== undefined) {
