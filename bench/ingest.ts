@@ -203,7 +203,11 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
   if (!cluster) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver !== 'postgres'));
   if (o.postgresOnly) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.driver === 'postgres'));
   // Profiling: the empty-store scenario only (one profile per process, written at its clean exit).
-  if (o.profileDir) scenarios.splice(0, scenarios.length, scenarios.find((x) => x.driver === (o.profilePg ? 'postgres' : o.profileMemory ? 'memory' : undefined))!);
+  if (o.profileDir) {
+    const profiled = scenarios.find((x) => x.driver === (o.profilePg ? 'postgres' : o.profileMemory ? 'memory' : undefined));
+    if (!profiled) throw new Error('--profile: that scenario is not in this run (PostgreSQL needs --pg)');
+    scenarios.splice(0, scenarios.length, profiled);
+  }
   try {
     for (const s of scenarios) {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'opsbot-bench-'));

@@ -81,7 +81,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.collections.values()) await c.settled();
+    await Promise.all([...this.collections.values()].map((c) => c.stop()));
     await this.pool.end();
   }
 

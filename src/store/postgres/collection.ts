@@ -48,6 +48,9 @@ export class PostgresCollection<T> implements Collection<T> {
   private lastAgeTrim = 0;
   /** The background trim running now (retainLater). */
   private trimming: Promise<void> | undefined;
+  /** Why the last background trim failed (undefined once one succeeds): for tests and diagnosis. */
+  trimError: string | undefined;
+  private stopped = false;
   /** The last update of each key still running in this process (see update). */
   private readonly updating = new Map<string, Promise<unknown>>();
   /**
@@ -227,34 +230,58 @@ export class PostgresCollection<T> implements Collection<T> {
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
-  /** After `added` rows were inserted (a batch counts all of its rows towards the next trim). */
   /**
    * retain() without the caller waiting for it: for batched ingest, whose 2xx needs the commit of its
    * own rows, not the trim of older ones. A trim scans about maxItems index entries (tens of ms with
    * 100 000 stored); awaited, it held every delivery of its batch and the batches queued behind it
    * (ingest bench, PostgreSQL with 100 000 stored: p99 35–146 ms at 10 connections; first delivery
-   * 83 ms), and a trim that failed answered 503 for rows already committed. One trim at a time; writes
-   * meanwhile count toward the next. A failed trim is tried again when the next one is due.
+   * 83 ms), and a trim that failed answered 503 for rows already committed. One background trim at a
+   * time (an awaited retain() elsewhere may still run beside it: the second DELETE waits for the first's
+   * row locks, then finds less to delete); writes meanwhile count toward the next. A failed trim is tried
+   * again at the next write, and what failed is kept in `trimError` (nobody waits for it to throw).
    */
   retainLater(added = 1): void {
+    if (this.stopped) return;
     if (this.trimming) {
       this.writes += added;
       return;
     }
     const t = this.retain(added)
-      .catch(noop)
+      .then(
+        () => {
+          this.trimError = undefined;
+        },
+        (err: unknown) => {
+          this.trimError = err instanceof Error ? err.message : String(err);
+          this.writes = Math.max(this.writes, this.trimEvery - 1);
+        },
+      )
       .finally(() => {
         if (this.trimming === t) this.trimming = undefined;
       });
     this.trimming = t;
   }
 
-  /** Resolves once no background trim (retainLater) is running: the store waits for it before closing its pool. */
+  /**
+   * No more background trims; resolves once the running one is done or `waitMs` passed (a trim stuck on
+   * row locks must not hold up a shutdown: the next process trims at its first write anyway).
+   */
+  async stop(waitMs = 5_000): Promise<void> {
+    this.stopped = true;
+    const running = this.trimming;
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves once no background trim (retainLater) is running. */
   async settled(): Promise<void> {
     while (this.trimming) await this.trimming;
   }
 
+  /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
+  /** After `added` rows were inserted (a batch counts all of its rows towards the next trim). */
   async retain(added = 1): Promise<void> {
     const { maxItems, maxAgeMs } = this.options;
     if (maxAgeMs !== undefined) {
