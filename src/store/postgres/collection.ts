@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import type { StorageHealth } from '../../core/storage-health.ts';
 import type { Collection, CollectionOptions } from '../types.ts';
+import { PgRetention } from './retention.ts';
 import { isPgStorageFailure } from './storage-failure.ts';
 
 /** Retries `fn` in a fresh transaction on serialization failures and deadlocks. */
@@ -43,23 +44,10 @@ const INSERT_IF_ABSENT = `INSERT INTO documents (collection, key, doc) VALUES ($
   ON CONFLICT (collection, key) DO NOTHING RETURNING 1`;
 
 export class PostgresCollection<T> implements Collection<T> {
-  /** Writes that may have added a row since the last maxItems trim (per process; see trimEvery). */
-  private writes: number;
-  private lastAgeTrim = 0;
-  /** The background trim running now (retainLater). */
-  private trimming: Promise<void> | undefined;
-  /** Why the last background trim failed (undefined once one succeeds): for tests and diagnosis. */
-  trimError: string | undefined;
-  private stopped = false;
+  /** Retention of this collection's documents (maxItems, maxAgeMs), in retention.ts. */
+  private readonly retention: PgRetention;
   /** The last update of each key still running in this process (see update). */
   private readonly updating = new Map<string, Promise<unknown>>();
-  /**
-   * Trim the oldest beyond maxItems once every `trimEvery` writes: one trim scans about maxItems index
-   * entries, so spreading it over maxItems/10 writes keeps the cost per insert constant (≈10 index
-   * entries) instead of growing with what is stored. Between trims a replica may exceed the cap by
-   * up to 10% (small caps, < 20, are exact).
-   */
-  private readonly trimEvery: number;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -68,9 +56,7 @@ export class PostgresCollection<T> implements Collection<T> {
     /** Where write outcomes are reported; a refused write becomes StorageUnavailableError (→ 503). */
     private readonly health?: StorageHealth,
   ) {
-    const max = options.maxItems;
-    this.trimEvery = max === undefined ? Infinity : Math.max(1, Math.floor(max / 10));
-    this.writes = this.trimEvery - 1; // first write of a process trims (the table may be over cap from before)
+    this.retention = new PgRetention(pool, name, options);
   }
 
   async get(key: string): Promise<T | undefined> {
@@ -230,88 +216,28 @@ export class PostgresCollection<T> implements Collection<T> {
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  /**
-   * retain() without the caller waiting for it: for batched ingest, whose 2xx needs the commit of its
-   * own rows, not the trim of older ones. A trim scans about maxItems index entries (tens of ms with
-   * 100 000 stored); awaited, it held every delivery of its batch and the batches queued behind it
-   * (ingest bench, PostgreSQL with 100 000 stored: p99 35–146 ms at 10 connections; first delivery
-   * 83 ms), and a trim that failed answered 503 for rows already committed. One background trim at a
-   * time (an awaited retain() elsewhere may still run beside it: the second DELETE waits for the first's
-   * row locks, then finds less to delete); writes meanwhile count toward the next. A failed trim is tried
-   * again at the next write, and what failed is kept in `trimError` (nobody waits for it to throw).
-   */
+  /** Bulk retention after a write that may have added rows (`added`: a batch counts all of them). */
+  retain(added = 1): Promise<void> {
+    return this.retention.after(added);
+  }
+
+  /** retain() without the caller waiting for it (PgRetention.later): for batched ingest. */
   retainLater(added = 1): void {
-    if (this.stopped) return;
-    if (this.trimming) {
-      this.writes += added;
-      return;
-    }
-    const t = this.retain(added)
-      .then(
-        () => {
-          this.trimError = undefined;
-        },
-        (err: unknown) => {
-          this.trimError = err instanceof Error ? err.message : String(err);
-          this.writes = Math.max(this.writes, this.trimEvery - 1);
-        },
-      )
-      .finally(() => {
-        if (this.trimming === t) this.trimming = undefined;
-      });
-    this.trimming = t;
+    this.retention.later(added);
   }
 
-  /**
-   * No more background trims; resolves once the running one is done or `waitMs` passed (a trim stuck on
-   * row locks must not hold up a shutdown: the next process trims at its first write anyway).
-   */
-  async stop(waitMs = 5_000): Promise<void> {
-    this.stopped = true;
-    const running = this.trimming;
-    if (!running) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([running, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
-    clearTimeout(timer);
+  /** Why the last background trim failed, if it did (tests, diagnosis). */
+  get trimError(): string | undefined {
+    return this.retention.error;
   }
 
-  /** Resolves once no background trim (retainLater) is running. */
-  async settled(): Promise<void> {
-    while (this.trimming) await this.trimming;
+  /** No more background trims; waits a bounded time for the running one (PgRetention.stop). */
+  stop(): Promise<void> {
+    return this.retention.stop();
   }
 
-  /** Bulk retention after a write that may have added a row (MemoryCollection.retain, amortized). */
-  /** After `added` rows were inserted (a batch counts all of its rows towards the next trim). */
-  async retain(added = 1): Promise<void> {
-    const { maxItems, maxAgeMs } = this.options;
-    if (maxAgeMs !== undefined) {
-      // Age trim at most every maxAgeMs/10 (≤ 10 s): one index range delete on documents_age.
-      const now = Date.now();
-      if (now - this.lastAgeTrim >= Math.min(maxAgeMs / 10, 10_000)) {
-        this.lastAgeTrim = now;
-        await this.pool.query(
-          `DELETE FROM documents WHERE collection = $1 AND inserted_at < now() - make_interval(secs => $2::double precision)${this.keepClause(3)}`,
-          [this.name, maxAgeMs / 1000, ...this.keepParams()],
-        );
-      }
-    }
-    if (maxItems !== undefined && (this.writes += added) >= this.trimEvery) {
-      this.writes = 0;
-      await this.pool.query(
-        `DELETE FROM documents WHERE collection = $1 AND seq <= (
-           SELECT seq FROM documents WHERE collection = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)${this.keepClause(3)}`,
-        [this.name, maxItems, ...this.keepParams()],
-      );
-    }
-  }
-
-  /** The retention deletes' guard for `keepWhile` (those documents are never trimmed), from parameter $n. */
-  private keepClause(n: number): string {
-    return this.options.keepWhile ? ` AND (doc ->> $${n}) IS DISTINCT FROM $${n + 1}` : '';
-  }
-
-  private keepParams(): string[] {
-    const k = this.options.keepWhile;
-    return k ? [k.field, k.equals] : [];
+  /** Resolves once no background trim is running. */
+  settled(): Promise<void> {
+    return this.retention.settled();
   }
 }
