@@ -6,12 +6,14 @@
  *   node --import tsx bench/lib/server-child.ts koa|bot …   (the same, unbundled)
  * Prints `LISTENING <port>` once ready; SIGTERM stops it cleanly (the bot drains and flushes).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { createOpsbot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { VerificationError } from '../../src/core/errors.ts';
+import { parseJsonObject } from '../../src/core/mount-source.ts';
+import { verifySentrySignature } from '../../src/sources/sentry/verify.ts';
 
 const [mode, configFile] = process.argv.slice(2);
 
@@ -41,12 +43,12 @@ async function main(): Promise<void> {
 
 /**
  * The floor under any ingest of a signed Sentry delivery, with no framework and no storage: node:http
- * reads the body, HMAC-SHA256 checks its signature (sentry.md 1.3) and JSON.parse checks it is a JSON
- * object (the contract's 400), then it answers as the bot does. Nothing is kept, so it also pays no
- * garbage collection for retained bodies and no page-cache writes: what it costs is what cannot be cut.
+ * reads the body, then the bot's own checks run on it (verifySentrySignature, sentry.md 1.3; and
+ * parseJsonObject, the contract's 400 for what is not a JSON object), and it answers as the bot does.
+ * Nothing is kept, so it pays no garbage collection for retained bodies and no page-cache writes: what
+ * it costs is what no ingest of these deliveries can skip.
  */
 function floorServer(secret: string): void {
-  const key = Buffer.from(secret, 'utf8');
   const answer = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
@@ -57,16 +59,12 @@ function floorServer(secret: string): void {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const given = Buffer.from(String(req.headers['sentry-hook-signature'] ?? ''), 'hex');
-      const expected = createHmac('sha256', key).update(raw).digest();
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return answer(res, 401, { error: 'bad signature' });
-      let body: unknown;
       try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return answer(res, 400, { error: 'malformed JSON' });
+        verifySentrySignature(raw, req.headers['sentry-hook-signature'] as string | undefined, secret);
+        parseJsonObject(raw.toString('utf8'));
+      } catch (err) {
+        return answer(res, err instanceof VerificationError ? 401 : 400, { error: (err as Error).message });
       }
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return answer(res, 400, { error: 'body is not a JSON object' });
       answer(res, 200, { ok: true, duplicate: false });
     });
   });

@@ -7,8 +7,6 @@
 import type pg from 'pg';
 import type { CollectionOptions } from '../types.ts';
 
-const noop = (): void => {};
-
 export class PgRetention {
   /** Writes that may have added a row since the last maxItems trim (per process; see trimEvery). */
   private writes: number;
@@ -83,7 +81,7 @@ export class PgRetention {
 
   /** Resolves once no background trim is running. */
   async settled(): Promise<void> {
-    while (this.trimming) await this.trimming.then(noop);
+    while (this.trimming) await this.trimming;
   }
 
   /** After a write that may have added `added` rows (a batch counts all of them towards the next trim). */
