@@ -17,10 +17,31 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { StorageHealth } from '../core/storage-health.ts';
 import { migrate } from './postgres/migrations.ts';
+import { prepared } from './postgres/prepared.ts';
 import { isPgStorageFailure } from './postgres/storage-failure.ts';
 import { PostgresCollection, withTransaction } from './postgres/collection.ts';
 import { enqueueTask, type EnqueueInput } from './postgres/task-queue.ts';
 import type { AuditEntry, Collection, CollectionOptions, Store } from './types.ts';
+
+/**
+ * Documents and their tasks from one jsonb array ($1 collection, $2 the batch): see insertManyIfAbsentWithTasks.
+ */
+const INGEST_BATCH = `WITH input AS (
+     SELECT e ->> 'key' AS key, e -> 'doc' AS doc, e ->> 'kind' AS kind, e -> 'payload' AS payload,
+            e ->> 'lock_key' AS lock_key, e ->> 'dedupe_key' AS dedupe_key,
+            (e ->> 'delay')::float8 AS delay, (e ->> 'max_attempts')::int AS max_attempts, n
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)
+   ), ins AS (
+     INSERT INTO documents (collection, key, doc)
+     SELECT $1, key, doc FROM input ORDER BY n
+     ON CONFLICT (collection, key) DO NOTHING RETURNING key
+   ), tasks AS (
+     INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
+     SELECT i.kind, i.payload, i.lock_key, i.dedupe_key, now() + make_interval(secs => i.delay), i.max_attempts
+     FROM input i JOIN ins USING (key) ORDER BY i.n
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1
+   )
+   SELECT key FROM ins`;
 
 export interface PostgresStoreOptions {
   /** `postgres://user:pass@host:port/db` (storage.url). */
@@ -154,23 +175,7 @@ export class PostgresStore implements Store {
     const r = await this.health.guard(
       () =>
         this.pool.query<{ key: string }>(
-          `WITH input AS (
-             SELECT e ->> 'key' AS key, e -> 'doc' AS doc, e ->> 'kind' AS kind, e -> 'payload' AS payload,
-                    e ->> 'lock_key' AS lock_key, e ->> 'dedupe_key' AS dedupe_key,
-                    (e ->> 'delay')::float8 AS delay, (e ->> 'max_attempts')::int AS max_attempts, n
-               FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)
-           ), ins AS (
-             INSERT INTO documents (collection, key, doc)
-             SELECT $1, key, doc FROM input ORDER BY n
-             ON CONFLICT (collection, key) DO NOTHING RETURNING key
-           ), tasks AS (
-             INSERT INTO task_queue (kind, payload, lock_key, dedupe_key, run_at, max_attempts)
-             SELECT i.kind, i.payload, i.lock_key, i.dedupe_key, now() + make_interval(secs => i.delay), i.max_attempts
-             FROM input i JOIN ins USING (key) ORDER BY i.n
-             ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1
-           )
-           SELECT key FROM ins`,
-          [name, batch],
+          prepared(INGEST_BATCH, [name, batch]),
         ),
       isPgStorageFailure,
     );

@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import type { StorageHealth } from '../../core/storage-health.ts';
 import type { Collection, CollectionOptions } from '../types.ts';
+import { prepared } from './prepared.ts';
 import { PgRetention } from './retention.ts';
 import { isPgStorageFailure } from './storage-failure.ts';
 
@@ -60,7 +61,7 @@ export class PostgresCollection<T> implements Collection<T> {
   }
 
   async get(key: string): Promise<T | undefined> {
-    const r = await this.pool.query<{ doc: T }>('SELECT doc FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+    const r = await this.pool.query<{ doc: T }>(prepared('SELECT doc FROM documents WHERE collection = $1 AND key = $2', [this.name, key]));
     return r.rows[0]?.doc;
   }
 
@@ -83,10 +84,7 @@ export class PostgresCollection<T> implements Collection<T> {
 
   async insertIfAbsent(key: string, value: T): Promise<boolean> {
     const r = await this.write(() =>
-      this.pool.query(
-        INSERT_IF_ABSENT,
-        [this.name, key, json(value)],
-      ),
+      this.pool.query(prepared(INSERT_IF_ABSENT, [this.name, key, json(value)])),
     );
     const inserted = r.rowCount === 1;
     if (inserted) await this.retain();
@@ -121,15 +119,12 @@ export class PostgresCollection<T> implements Collection<T> {
   private async updateNow(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     let created = false;
     const result = await this.write(async () => {
-      const cur = await this.pool.query<{ doc: T; v: string }>('SELECT doc, xmin::text AS v FROM documents WHERE collection = $1 AND key = $2', [this.name, key]);
+      const cur = await this.pool.query<{ doc: T; v: string }>(prepared('SELECT doc, xmin::text AS v FROM documents WHERE collection = $1 AND key = $2', [this.name, key]));
       const row = cur.rows[0];
       const next = fn(row?.doc);
       if (!row) {
         if (next === undefined) return undefined;
-        const ins = await this.pool.query(
-          INSERT_IF_ABSENT,
-          [this.name, key, json(next)],
-        );
+        const ins = await this.pool.query(prepared(INSERT_IF_ABSENT, [this.name, key, json(next)]));
         if (ins.rowCount === 1) {
           created = true;
           return next;
@@ -137,8 +132,8 @@ export class PostgresCollection<T> implements Collection<T> {
       } else {
         const w =
           next === undefined
-            ? await this.pool.query('DELETE FROM documents WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v])
-            : await this.pool.query('UPDATE documents SET doc = $4::jsonb WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v, json(next)]);
+            ? await this.pool.query(prepared('DELETE FROM documents WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v]))
+            : await this.pool.query(prepared('UPDATE documents SET doc = $4::jsonb WHERE collection = $1 AND key = $2 AND xmin = $3::text::xid', [this.name, key, row.v, json(next)]));
         if (w.rowCount === 1) return next;
       }
       const locked = await this.lockedUpdate(key, fn);
@@ -184,10 +179,7 @@ export class PostgresCollection<T> implements Collection<T> {
     const dir = options.newestFirst ? 'DESC' : 'ASC';
     if (!options.filter) {
       // No filter: order and limit are pushed into SQL (index documents_order).
-      const r = await this.pool.query<{ doc: T }>(
-        `SELECT doc FROM documents WHERE collection = $1 ORDER BY seq ${dir} LIMIT $2`,
-        [this.name, options.limit ?? null],
-      );
+      const r = await this.pool.query<{ doc: T }>(prepared(`SELECT doc FROM documents WHERE collection = $1 ORDER BY seq ${dir} LIMIT $2`, [this.name, options.limit ?? null]));
       return r.rows.map((x) => x.doc);
     }
     // A JS filter cannot be pushed down: walk the collection in keyset pages and stop at `limit`.

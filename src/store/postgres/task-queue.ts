@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
+import { prepared } from './prepared.ts';
 
 /** A worker identity for lease ownership: unique per queue instance, readable in `lease_owner`. */
 export const newWorkerId = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -69,6 +70,11 @@ const toTask = (r: DbRow): TaskRow => ({
   leaseUntil: r.lease_until, lastError: r.last_error,
 });
 
+/** A task row's columns by name, not `*` (prepared.ts: a prepared statement's row type must not change). */
+const TASK_COLUMNS = ['id', 'kind', 'lock_key', 'dedupe_key', 'payload', 'state', 'run_at', 'attempts', 'max_attempts', 'lease_owner', 'lease_until', 'last_error']
+  .map((c) => `task_queue.${c}`)
+  .join(', ');
+
 /**
  * The claim, for one kind or a set of kinds. One kind (webhook processing, deploys) is matched with `=`,
  * so the `(kind, id) WHERE state = 'queued'` index (migration 0005) is walked in id order and the scan
@@ -88,7 +94,7 @@ WITH next AS (
 UPDATE task_queue SET state = 'running', attempts = attempts + 1, lease_owner = $1,
        lease_until = now() + make_interval(secs => $2::double precision)
   FROM next WHERE task_queue.id = next.id
-RETURNING task_queue.*`;
+RETURNING ${TASK_COLUMNS}`;
 const CLAIM_ONE_KIND = claimSql('t.kind = $3::text');
 const CLAIM_KINDS = claimSql('($3::text[] IS NULL OR t.kind = ANY($3))');
 
@@ -124,8 +130,8 @@ export class PgTaskQueue {
       try {
         const r =
           kinds?.length === 1
-            ? await this.pool.query<DbRow>(CLAIM_ONE_KIND, [this.owner, this.leaseMs / 1000, kinds[0]])
-            : await this.pool.query<DbRow>(CLAIM_KINDS, [this.owner, this.leaseMs / 1000, kinds ?? null]);
+            ? await this.pool.query<DbRow>(prepared(CLAIM_ONE_KIND, [this.owner, this.leaseMs / 1000, kinds[0]]))
+            : await this.pool.query<DbRow>(prepared(CLAIM_KINDS, [this.owner, this.leaseMs / 1000, kinds ?? null]));
         const row = r.rows[0];
         return row ? (toTask(row) as Claimed) : undefined;
       } catch (e) {
@@ -164,11 +170,13 @@ export class PgTaskQueue {
    */
   async completeWith(t: Claimed, also: { sql: string; params: unknown[] }): Promise<boolean> {
     const r = await this.pool.query<{ completed: number }>(
-      `WITH done AS (
-         UPDATE task_queue SET state = 'succeeded', finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE ${FENCE} RETURNING id),
-       also AS (${also.sql} RETURNING 1)
-       SELECT (SELECT count(*) FROM done)::int AS completed`,
-      [t.id, t.leaseOwner, t.attempts, ...also.params],
+      prepared(
+        `WITH done AS (
+           UPDATE task_queue SET state = 'succeeded', finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE ${FENCE} RETURNING id),
+         also AS (${also.sql} RETURNING 1)
+         SELECT (SELECT count(*) FROM done)::int AS completed`,
+        [t.id, t.leaseOwner, t.attempts, ...also.params],
+      ),
     );
     return r.rows[0]?.completed === 1;
   }
