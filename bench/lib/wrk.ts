@@ -4,7 +4,7 @@
  * is missing. Every request is a unique signed Sentry event_alert delivery (wrk-sentry.lua).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventAlertParts, eventId, sentrySign } from './sentry.ts';
@@ -23,6 +23,17 @@ export interface WrkResult {
   errors: number;
   /** Requests sent after the precomputed ids ran out (repeats: duplicates, cheaper for the bot). */
   wrapped: number;
+  /** wrk's own CPU time (user + system, all its threads) per request sent, in µs. */
+  wrkCpuPerReq: number;
+  /** The whole machine's CPU busy over the run, in % of all cores (/proc/stat): 100 % means nothing was left. */
+  machineBusy: number;
+}
+
+/** All cores' busy and total jiffies so far (/proc/stat's first line; iowait counts as idle). */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
 }
 
 /** Makes sure wrk is there (apt-get on a fresh machine, as .ci/run does for the test servers). */
@@ -58,8 +69,10 @@ export async function wrkLoad(o: { port: number; connections: number; durationSe
   const { dir, parts } = prepare(o.marker, n, o.secret);
   try {
     const args = ['-t', String(Math.min(WRK_THREADS, o.connections)), '-c', String(o.connections), '-d', `${o.durationSec}s`, '--timeout', '20s', '-s', LUA, `http://127.0.0.1:${o.port}`, '--', dir, String(Math.min(WRK_THREADS, o.connections)), o.path ?? '/webhooks/sentry', String(parts)];
+    const ticks0 = machineTicks();
     const out = await new Promise<string>((resolve, reject) => {
-      const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Through sh, whose `times` then prints the CPU its finished child (wrk, every thread) used.
+      const p = spawn('sh', ['-c', 'wrk "$@"; s=$?; echo WRKTIMES; times; exit $s', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let s = '';
       p.stdout.on('data', (b: Buffer) => (s += b.toString()));
       p.stderr.on('data', (b: Buffer) => (s += b.toString()));
@@ -69,8 +82,16 @@ export async function wrkLoad(o: { port: number; connections: number; durationSe
     const line = /WRKJSON (\{.*\})/.exec(out)?.[1];
     if (!line) throw new Error(`wrk printed no result: ${out.slice(-500)}`);
     const r = JSON.parse(line) as { requests: number; duration_us: number; p50_us: number; p99_us: number; non2xx: number; errors: number; wrapped: number };
+    const ticks1 = machineTicks();
+    // `times`: the shell's own user/system line, then its children's (wrk's) one.
+    const t = /WRKTIMES\s+\S+ \S+\s+(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(out);
+    const wrkCpuMs = t ? (Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000 : NaN;
     const ok = r.requests - r.non2xx;
-    return { connections: o.connections, rps: ok / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, ok2xx: ok, non2xx: r.non2xx, errors: r.errors, wrapped: r.wrapped };
+    return {
+      connections: o.connections, rps: ok / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, ok2xx: ok, non2xx: r.non2xx, errors: r.errors, wrapped: r.wrapped,
+      wrkCpuPerReq: (wrkCpuMs * 1000) / Math.max(1, r.requests),
+      machineBusy: (100 * (ticks1.busy - ticks0.busy)) / Math.max(1, ticks1.total - ticks0.total),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
