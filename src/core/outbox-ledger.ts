@@ -24,7 +24,8 @@ export interface Claim {
 /** How an attempt ended, as the outbox decided (outbox.ts). */
 export type Settlement =
   | { kind: 'sent' }
-  | { kind: 'retry'; inMs: number; error: string }
+  /** `held`: the delay is the platform's own (Retry-After, a throttling window): never woken early (wake). */
+  | { kind: 'retry'; inMs: number; error: string; held?: boolean }
   | { kind: 'dead'; reason: 'permanent' | 'budget'; error: string };
 
 /** `resend`: sent, but a newer state of the card arrived meanwhile and is queued in the same place. */
@@ -64,6 +65,12 @@ export interface OutboxLedger {
   list(o?: { limit?: number }): Promise<OutboxRow[]>;
   /** Dead entries of `chat` (all chats when undefined) are queued again with a fresh budget. */
   retryDead(chat?: ChatAddress): Promise<number>;
+  /**
+   * Entries of `platform` waiting out a backoff of ours (not `held`) are due now: the platform answered
+   * again, or a probe of it is due (outbox.ts). At most `limit` (those due soonest first); all when unset.
+   * Returns how many were woken.
+   */
+  wake(platform: string, limit?: number): Promise<number>;
   /** Live (queued or in flight) and dead entries per platform, for /metrics. */
   counts(): Promise<{ platform: string; queued: number; dead: number }[]>;
   /**

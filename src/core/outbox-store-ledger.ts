@@ -29,6 +29,8 @@ export interface StoredOutboxEntry {
   attempts: number;
   queuedAt: number;
   notBefore: number;
+  /** notBefore is the platform's Retry-After or throttle window (Settlement `held`): wake() leaves it. */
+  held?: boolean;
   lastError?: string;
   deadReason?: 'permanent' | 'budget';
   sentAt?: number;
@@ -134,6 +136,7 @@ export class StoreOutboxLedger implements OutboxLedger {
       if (e.version !== claim.version) {
         e.attempts = 0;
         e.notBefore = 0;
+        delete e.held;
         await this.persist(e);
         return 'resend';
       }
@@ -147,6 +150,8 @@ export class StoreOutboxLedger implements OutboxLedger {
     e.lastError = how.error;
     if (how.kind === 'retry') {
       e.notBefore = now + how.inMs;
+      if (how.held) e.held = true;
+      else delete e.held;
       await this.persist(e);
       return 'retried';
     }
@@ -184,6 +189,20 @@ export class StoreOutboxLedger implements OutboxLedger {
     return rows;
   }
 
+  async wake(platform: string, limit = Infinity): Promise<number> {
+    await this.load();
+    const now = this.now();
+    const waiting = [...this.entries.values()]
+      .filter((e) => e.state === 'queued' && e.platform === platform && !e.held && e.notBefore > now && !this.inflight.has(e.id))
+      .sort((a, b) => a.notBefore - b.notBefore)
+      .slice(0, limit);
+    for (const e of waiting) {
+      e.notBefore = 0;
+      await this.persist(e);
+    }
+    return waiting.length;
+  }
+
   async retryDead(chat?: ChatAddress): Promise<number> {
     await this.load();
     let n = 0;
@@ -193,6 +212,7 @@ export class StoreOutboxLedger implements OutboxLedger {
       e.state = 'queued';
       e.attempts = 0;
       e.notBefore = 0;
+      delete e.held;
       e.queuedAt = now; // a fresh retry budget
       delete e.deadReason;
       await this.persist(e);

@@ -40,15 +40,27 @@ export interface OutboxOptions {
    * chat — reply, card update, queued or retried send — can carry a secret, nor can the outbox table. Default: none.
    */
   redact?: (r: Reply) => Reply;
-  /** Retry policy: budget from first queueing (default 24 h), backoff base/cap (1 s / 5 min). */
-  retry?: Partial<BackoffOptions> & { budgetMs?: number; random?: () => number };
+  /**
+   * Retry policy: budget from first queueing (default 24 h), backoff base/cap (1 s / 5 min), and
+   * `probeMs` (default 15 s): while a platform is failing, one of its waiting sends is tried this often.
+   */
+  retry?: Partial<BackoffOptions> & { budgetMs?: number; random?: () => number; probeMs?: number };
   /** Called once per settled attempt (metrics). */
   onOutcome?: (platform: string, outcome: SendOutcome) => void;
+}
+
+/** Failures of one platform since its last success; `down` once that has lasted a probe interval. */
+interface FailureSpell {
+  down: boolean;
+  timer?: NodeJS.Timeout | undefined;
 }
 
 export class ChatOutbox implements Outbox, OutboxAdmin {
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  /** Platforms whose last attempt failed and is waiting in our backoff (see failed, probe, answered). */
+  private readonly failing = new Map<string, FailureSpell>();
+  private readonly probeMs: number;
   readonly ledger: OutboxLedger;
   private readonly backoff: BackoffOptions;
   private readonly budgetMs: number;
@@ -65,6 +77,7 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     this.ledger = options.ledger ?? new StoreOutboxLedger({ budgetPerMinute: options.budgetPerMinute, ...(options.windowMs ? { windowMs: options.windowMs } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     this.backoff = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 300_000 };
     this.budgetMs = options.retry?.budgetMs ?? 24 * 3_600_000;
+    this.probeMs = options.retry?.probeMs ?? 15_000;
     if (this.ledger.pollMs !== undefined) {
       // unref: the poller must never keep the process alive on its own.
       this.poller = setInterval(() => void this.poll(), this.ledger.pollMs);
@@ -110,6 +123,8 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
+    for (const f of this.failing.values()) clearTimeout(f.timer);
+    this.failing.clear();
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
   }
@@ -164,8 +179,68 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
       return;
     }
     this.report(platform, c, how, settled);
+    if (how.kind === 'sent') await this.answered(platform);
+    else if (how.kind === 'retry' && !how.held) this.failed(platform);
     // The lane goes on: its next head, or this entry's newer card state.
     await this.pump(c.msg.to);
+  }
+
+  /**
+   * A platform that was down answers again: every send of it waiting out our backoff goes now, instead of
+   * each chat waiting for its own timer (up to retryMaxMs, 5 min, after a long outage). Sends the platform
+   * itself told to wait (`held`: Retry-After, a throttle) keep waiting. Any success ends a failure spell;
+   * only one that had lasted a probe interval (`down`) wakes the others, so one chat that keeps failing
+   * while the rest of its platform works is not retried at every other chat's send.
+   */
+  private async answered(platform: string): Promise<void> {
+    const spell = this.failing.get(platform);
+    if (!spell) return;
+    clearTimeout(spell.timer);
+    this.failing.delete(platform);
+    if (!spell.down || this.stopped) return;
+    try {
+      const woken = await this.ledger.wake(platform);
+      if (woken > 0) this.log.info({ platform, woken }, 'chat platform answers again; retrying its waiting sends now');
+    } catch (err) {
+      if (!this.stopped) this.log.warn({ err, platform }, 'outbox: waking waiting sends failed; they retry on their own timers');
+      return;
+    }
+    await this.pump();
+  }
+
+  /**
+   * A send of `platform` failed and waits in our backoff. Without a success of that platform for probeMs
+   * it counts as down, and a probe tries one of its waiting sends (the one due soonest) every probeMs, so
+   * its recovery is noticed within that and not only at some chat's next retry, which grows apart to
+   * retryMaxMs. One request per probeMs per platform: nothing a down platform would feel.
+   */
+  private failed(platform: string): void {
+    if (this.stopped) return;
+    const spell = this.failing.get(platform) ?? { down: false };
+    this.failing.set(platform, spell);
+    if (spell.timer) return;
+    spell.timer = setTimeout(() => void this.probe(platform, spell), this.probeMs);
+    spell.timer.unref();
+  }
+
+  private async probe(platform: string, spell: FailureSpell): Promise<void> {
+    // Fired: a failing probe arms the next one (attempt → failed), a successful one ends the spell (answered).
+    spell.timer = undefined;
+    if (this.stopped || this.failing.get(platform) !== spell) return;
+    spell.down = true;
+    let woken: number;
+    try {
+      woken = await this.ledger.wake(platform, 1);
+    } catch (err) {
+      if (this.stopped) return;
+      this.log.warn({ err, platform }, 'outbox: probe could not wake a waiting send; probing again later');
+      return this.failed(platform);
+    }
+    if (woken === 0) {
+      this.failing.delete(platform); // nothing of it waits in our backoff any more
+      return;
+    }
+    await this.pump();
   }
 
   private decide(err: unknown, c: Claim): Settlement {
@@ -173,7 +248,8 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     if (!f.transient) return { kind: 'dead', reason: 'permanent', error: f.error };
     const inMs = retryDelayMs(c.attempts + 1, this.backoff, f.retryAfterMs, this.options.retry?.random);
     if (c.ageMs + inMs > this.budgetMs) return { kind: 'dead', reason: 'budget', error: f.error };
-    return { kind: 'retry', inMs, error: f.error };
+    // The platform named the wait (Retry-After, a throttle window): neither a probe nor a recovery cuts it short.
+    return { kind: 'retry', inMs, error: f.error, ...(f.retryAfterMs !== undefined ? { held: true } : {}) };
   }
 
   private report(platform: string, c: Claim, how: Settlement, settled: Settled): void {

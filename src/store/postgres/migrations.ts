@@ -154,6 +154,13 @@ export const MIGRATIONS: Migration[] = [
           EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'documents.doc keeps its compression: %', SQLERRM;
           END $$;`,
   },
+  {
+    // Outbox recovery after a platform outage (outbox.ts probes, OutboxLedger.wake): a row whose delay is
+    // the platform's own (Retry-After, DingTalk's 10-minute throttle for errcode 130101) is `held` and is
+    // never woken early; the others may be retried as soon as the platform answers again.
+    id: '0007-outbox-held',
+    sql: `ALTER TABLE outbox ADD COLUMN held boolean NOT NULL DEFAULT false;`,
+  },
 ];
 
 /** Applies every migration not yet recorded, in order, in one transaction under the advisory lock. */
