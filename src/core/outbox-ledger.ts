@@ -24,8 +24,8 @@ export interface Claim {
 /** How an attempt ended, as the outbox decided (outbox.ts). */
 export type Settlement =
   | { kind: 'sent' }
-  /** `held`: the delay is the platform's own (Retry-After, a throttling window): never woken early (wake). */
-  | { kind: 'retry'; inMs: number; error: string; held?: boolean }
+  /** `holdMs`: the platform's own wait (Retry-After, a throttling window): wake() never cuts into it. */
+  | { kind: 'retry'; inMs: number; error: string; holdMs?: number }
   | { kind: 'dead'; reason: 'permanent' | 'budget'; error: string };
 
 /** `resend`: sent, but a newer state of the card arrived meanwhile and is queued in the same place. */
@@ -66,7 +66,7 @@ export interface OutboxLedger {
   /** Dead entries of `chat` (all chats when undefined) are queued again with a fresh budget. */
   retryDead(chat?: ChatAddress): Promise<number>;
   /**
-   * Entries of `platform` waiting out a backoff of ours (not `held`) are due now: the platform answered
+   * Entries of `platform` waiting out a backoff of ours (past any platform hold) are due now: the platform answered
    * again, or a probe of it is due (outbox.ts). At most `limit` (those due soonest first); all when unset.
    * Returns how many were woken.
    */

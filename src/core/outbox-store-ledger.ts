@@ -29,8 +29,8 @@ export interface StoredOutboxEntry {
   attempts: number;
   queuedAt: number;
   notBefore: number;
-  /** notBefore is the platform's Retry-After or throttle window (Settlement `held`): wake() leaves it. */
-  held?: boolean;
+  /** Until when the platform itself said to wait (Settlement `holdMs`: Retry-After, a throttle): wake() leaves it until then. */
+  holdUntil?: number;
   lastError?: string;
   deadReason?: 'permanent' | 'budget';
   sentAt?: number;
@@ -136,7 +136,7 @@ export class StoreOutboxLedger implements OutboxLedger {
       if (e.version !== claim.version) {
         e.attempts = 0;
         e.notBefore = 0;
-        delete e.held;
+        delete e.holdUntil;
         await this.persist(e);
         return 'resend';
       }
@@ -150,8 +150,8 @@ export class StoreOutboxLedger implements OutboxLedger {
     e.lastError = how.error;
     if (how.kind === 'retry') {
       e.notBefore = now + how.inMs;
-      if (how.held) e.held = true;
-      else delete e.held;
+      if (how.holdMs !== undefined) e.holdUntil = now + how.holdMs;
+      else delete e.holdUntil;
       await this.persist(e);
       return 'retried';
     }
@@ -192,15 +192,18 @@ export class StoreOutboxLedger implements OutboxLedger {
   async wake(platform: string, limit = Infinity): Promise<number> {
     await this.load();
     const now = this.now();
-    const waiting = [...this.entries.values()]
-      .filter((e) => e.state === 'queued' && e.platform === platform && !e.held && e.notBefore > now && !this.inflight.has(e.id))
-      .sort((a, b) => a.notBefore - b.notBefore)
-      .slice(0, limit);
+    const wakeable = (e: StoredOutboxEntry) =>
+      e.state === 'queued' && e.platform === platform && e.notBefore > now && (e.holdUntil ?? 0) <= now && !this.inflight.has(e.id);
+    const waiting = [...this.entries.values()].filter(wakeable).sort((a, b) => a.notBefore - b.notBefore);
+    let woken = 0;
     for (const e of waiting) {
+      if (woken >= limit) break;
+      if (!wakeable(e)) continue; // claimed or settled while an earlier one was persisted
       e.notBefore = 0;
+      woken++;
       await this.persist(e);
     }
-    return waiting.length;
+    return woken;
   }
 
   async retryDead(chat?: ChatAddress): Promise<number> {
@@ -212,7 +215,7 @@ export class StoreOutboxLedger implements OutboxLedger {
       e.state = 'queued';
       e.attempts = 0;
       e.notBefore = 0;
-      delete e.held;
+      delete e.holdUntil;
       e.queuedAt = now; // a fresh retry budget
       delete e.deadReason;
       await this.persist(e);

@@ -49,9 +49,11 @@ export interface OutboxOptions {
   onOutcome?: (platform: string, outcome: SendOutcome) => void;
 }
 
-/** Failures of one platform since its last success; `down` once that has lasted a probe interval. */
+/** Failures of one platform since a retried send of it last went through; `down` once a probe interval passed. */
 interface FailureSpell {
   down: boolean;
+  /** Probes so far (the interval doubles from probeMs up to 4·probeMs). */
+  probes: number;
   timer?: NodeJS.Timeout | undefined;
 }
 
@@ -179,18 +181,19 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
       return;
     }
     this.report(platform, c, how, settled);
-    if (how.kind === 'sent') await this.answered(platform);
-    else if (how.kind === 'retry' && !how.held) this.failed(platform);
+    if (how.kind === 'sent' && c.attempts > 0) await this.answered(platform);
+    else if (how.kind === 'retry') this.failed(platform);
     // The lane goes on: its next head, or this entry's newer card state.
     await this.pump(c.msg.to);
   }
 
   /**
-   * A platform that was down answers again: every send of it waiting out our backoff goes now, instead of
-   * each chat waiting for its own timer (up to retryMaxMs, 5 min, after a long outage). Sends the platform
-   * itself told to wait (`held`: Retry-After, a throttle) keep waiting. Any success ends a failure spell;
-   * only one that had lasted a probe interval (`down`) wakes the others, so one chat that keeps failing
-   * while the rest of its platform works is not retried at every other chat's send.
+   * A send that had failed went through: its platform answers again. If the platform was down (a failure
+   * spell that lasted a probe interval), every send of it waiting out our backoff goes now, instead of each
+   * chat waiting for its own timer (up to retryMaxMs, 5 min, after a long outage); sends still inside the
+   * platform's own wait (Retry-After, a throttle) keep waiting. A first attempt that succeeds proves
+   * less (that one chat works) and ends nothing: a chat that keeps failing while the rest of its platform
+   * works is not retried at every other chat's send.
    */
   private async answered(platform: string): Promise<void> {
     const spell = this.failing.get(platform);
@@ -209,17 +212,18 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
   }
 
   /**
-   * A send of `platform` failed and waits in our backoff. Without a success of that platform for probeMs
-   * it counts as down, and a probe tries one of its waiting sends (the one due soonest) every probeMs, so
-   * its recovery is noticed within that and not only at some chat's next retry, which grows apart to
-   * retryMaxMs. One request per probeMs per platform: nothing a down platform would feel.
+   * A send of `platform` failed and waits. Without a retried send of that platform going through for a
+   * probe interval it counts as down, and a probe tries one of its waiting sends (the one due soonest):
+   * after probeMs, 2·probeMs, then every 4·probeMs (15 s, 30 s, 60 s by default), so a recovery is seen
+   * within a minute and not only at some chat's next retry, which grows apart to retryMaxMs. That is one
+   * request a minute per platform at most, also for a single chat that stays broken.
    */
   private failed(platform: string): void {
     if (this.stopped) return;
-    const spell = this.failing.get(platform) ?? { down: false };
+    const spell = this.failing.get(platform) ?? { down: false, probes: 0 };
     this.failing.set(platform, spell);
     if (spell.timer) return;
-    spell.timer = setTimeout(() => void this.probe(platform, spell), this.probeMs);
+    spell.timer = setTimeout(() => void this.probe(platform, spell), this.probeMs * Math.min(4, 2 ** spell.probes));
     spell.timer.unref();
   }
 
@@ -228,6 +232,7 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     spell.timer = undefined;
     if (this.stopped || this.failing.get(platform) !== spell) return;
     spell.down = true;
+    spell.probes++;
     let woken: number;
     try {
       woken = await this.ledger.wake(platform, 1);
@@ -237,7 +242,9 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
       return this.failed(platform);
     }
     if (woken === 0) {
-      this.failing.delete(platform); // nothing of it waits in our backoff any more
+      // Nothing of it waits in our backoff now (sent meanwhile, dead, or held by the platform): the spell ends,
+      // unless a new one began while the ledger was asked.
+      if (this.failing.get(platform) === spell && !spell.timer) this.failing.delete(platform);
       return;
     }
     await this.pump();
@@ -248,8 +255,8 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     if (!f.transient) return { kind: 'dead', reason: 'permanent', error: f.error };
     const inMs = retryDelayMs(c.attempts + 1, this.backoff, f.retryAfterMs, this.options.retry?.random);
     if (c.ageMs + inMs > this.budgetMs) return { kind: 'dead', reason: 'budget', error: f.error };
-    // The platform named the wait (Retry-After, a throttle window): neither a probe nor a recovery cuts it short.
-    return { kind: 'retry', inMs, error: f.error, ...(f.retryAfterMs !== undefined ? { held: true } : {}) };
+    // The platform named a wait (Retry-After, a throttle window): neither a probe nor a recovery cuts into it.
+    return { kind: 'retry', inMs, error: f.error, ...(f.retryAfterMs !== undefined ? { holdMs: f.retryAfterMs } : {}) };
   }
 
   private report(platform: string, c: Claim, how: Settlement, settled: Settled): void {

@@ -1,6 +1,6 @@
 // OutboxLedger.wake (outbox-ledger.ts) on both ledgers: the sends of one platform waiting out our
-// backoff become due now, soonest first, at most `limit`; `held` ones (the platform's own wait), sends
-// in flight and other platforms are left alone.
+// backoff become due now, soonest first, at most `limit`; sends still inside the platform's own wait
+// (holdMs: Retry-After, a throttle), sends in flight and other platforms are left alone.
 import { describe, expect, it } from 'vitest';
 import { text, type OutgoingMessage } from '../../src/core/message.ts';
 import type { OutboxLedger } from '../../src/core/outbox-ledger.ts';
@@ -26,10 +26,13 @@ async function wakeContract(ledger: OutboxLedger): Promise<void> {
   expect(first.claims.map((c) => c.msg.to).sort()).toEqual(['other:c', 'test:a', 'test:b', 'test:held']);
   const delay: Record<string, number> = { 'test:a': 60_000, 'test:b': 30_000, 'other:c': 30_000, 'test:held': 20_000 };
   for (const c of first.claims) {
-    await ledger.settle(c, { kind: 'retry', inMs: delay[c.msg.to]!, error: 'down', ...(c.msg.to === 'test:held' ? { held: true } : {}) });
+    // test:held: the platform said 20 s (still running); test:a: it said 1 ms (over by the time we wake)
+    const holdMs = c.msg.to === 'test:held' ? 20_000 : c.msg.to === 'test:a' ? 1 : undefined;
+    await ledger.settle(c, { kind: 'retry', inMs: delay[c.msg.to]!, error: 'down', ...(holdMs !== undefined ? { holdMs } : {}) });
   }
+  await new Promise((r) => setTimeout(r, 20));
   expect((await claimDue()).claims).toEqual([]);
-  // limit 1: the one due soonest of ours (b at 30 s; the held one at 20 s is not ours to cut short)
+  // limit 1: the one due soonest of ours (b at 30 s; test:held at 20 s is inside the platform's wait)
   expect(await ledger.wake('test', 1)).toBe(1);
   const b = await claimDue();
   expect(b.claims.map((c) => c.msg.to)).toEqual(['test:b']);

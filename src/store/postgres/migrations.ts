@@ -155,11 +155,11 @@ export const MIGRATIONS: Migration[] = [
           END $$;`,
   },
   {
-    // Outbox recovery after a platform outage (outbox.ts probes, OutboxLedger.wake): a row whose delay is
-    // the platform's own (Retry-After, DingTalk's 10-minute throttle for errcode 130101) is `held` and is
-    // never woken early; the others may be retried as soon as the platform answers again.
-    id: '0007-outbox-held',
-    sql: `ALTER TABLE outbox ADD COLUMN held boolean NOT NULL DEFAULT false;`,
+    // Outbox recovery after a platform outage (outbox.ts probes, OutboxLedger.wake): a row may be retried
+    // as soon as the platform answers again, but never before `hold_until`, the platform's own wait
+    // (Retry-After, DingTalk's 10-minute throttle for errcode 130101).
+    id: '0007-outbox-hold-until',
+    sql: `ALTER TABLE outbox ADD COLUMN hold_until timestamptz;`,
   },
 ];
 

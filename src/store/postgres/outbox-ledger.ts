@@ -158,7 +158,7 @@ export class PgOutboxLedger implements OutboxLedger {
       const del = await this.pool.query(`DELETE FROM outbox WHERE id = $1 AND version = $2 AND state = 'sending'`, [claim.id, claim.version]);
       if (del.rowCount) return 'sent';
       const again = await this.pool.query(
-        `UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = 0, not_before = '-infinity', held = false WHERE id = $1 AND state = 'sending'`,
+        `UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = 0, not_before = '-infinity', hold_until = NULL WHERE id = $1 AND state = 'sending'`,
         [claim.id],
       );
       return again.rowCount ? 'resend' : 'gone';
@@ -166,8 +166,8 @@ export class PgOutboxLedger implements OutboxLedger {
     if (how.kind === 'retry') {
       const r = await this.pool.query(
         `UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = attempts + 1, last_error = $2,
-                not_before = clock_timestamp() + $3 ${MS}, held = $4 WHERE id = $1 AND state = 'sending'`,
-        [claim.id, how.error, how.inMs, how.held === true],
+                not_before = clock_timestamp() + $3 ${MS}, hold_until = clock_timestamp() + $4 ${MS} WHERE id = $1 AND state = 'sending'`,
+        [claim.id, how.error, how.inMs, how.holdMs ?? null],
       );
       return r.rowCount ? 'retried' : 'gone';
     }
@@ -211,19 +211,24 @@ export class PgOutboxLedger implements OutboxLedger {
 
   async retryDead(chat?: ChatAddress): Promise<number> {
     const r = await this.pool.query(
-      `UPDATE outbox SET state = 'pending', attempts = 0, not_before = '-infinity', held = false, queued_at = clock_timestamp(), dead_reason = NULL
+      `UPDATE outbox SET state = 'pending', attempts = 0, not_before = '-infinity', hold_until = NULL, queued_at = clock_timestamp(), dead_reason = NULL
        WHERE state = 'dead' AND ($1::text IS NULL OR chat = $1)`,
       [chat ?? null],
     );
     return r.rowCount ?? 0;
   }
 
-  /** The rows of `platform` in our own backoff, soonest due first (LIMIT NULL: all of them). */
+  /**
+   * The rows of `platform` in our own backoff and past any platform hold, soonest due first (LIMIT NULL: all).
+   * The outer WHERE repeats the test: a row another replica claimed or settled meanwhile is left as it is now.
+   */
   async wake(platform: string, limit?: number): Promise<number> {
     const r = await this.pool.query(
       `UPDATE outbox SET not_before = '-infinity' WHERE id IN (
-         SELECT id FROM outbox WHERE platform = $1 AND state = 'pending' AND NOT held AND not_before > clock_timestamp()
-          ORDER BY not_before LIMIT $2)`,
+         SELECT id FROM outbox WHERE platform = $1 AND state = 'pending' AND not_before > clock_timestamp()
+            AND (hold_until IS NULL OR hold_until <= clock_timestamp())
+          ORDER BY not_before LIMIT $2)
+         AND state = 'pending' AND not_before > clock_timestamp() AND (hold_until IS NULL OR hold_until <= clock_timestamp())`,
       [platform, limit ?? null],
     );
     return r.rowCount ?? 0;

@@ -131,7 +131,8 @@ export class PgTaskQueue {
         const r =
           kinds?.length === 1
             ? await this.pool.query<DbRow>(prepared(CLAIM_ONE_KIND, [this.owner, this.leaseMs / 1000, kinds[0]]))
-            : await this.pool.query<DbRow>(prepared(CLAIM_KINDS, [this.owner, this.leaseMs / 1000, kinds ?? null]));
+            : // Not prepared: `kind = ANY($3)`'s generic plan walks the primary key past every queued row.
+              await this.pool.query<DbRow>(CLAIM_KINDS, [this.owner, this.leaseMs / 1000, kinds ?? null]);
         const row = r.rows[0];
         return row ? (toTask(row) as Claimed) : undefined;
       } catch (e) {
