@@ -159,16 +159,20 @@ export class DingtalkClient {
   /**
    * Registers where clicks on cards created with `callbackType: HTTP` + `callbackRouteKey` go
    * (chat-platforms.md §4.5; the 互动卡片 "注册回调地址" API, `POST <oapiBase>/topapi/im/chat/scencegroup/
-   * interactivecard/callback/register`, body `{callback_url, api_secret, callback_route_key, forceUpdate}`,
-   * answer `{errcode: 0}`). `api_secret` is the app secret, so the callback carries the same `timestamp` +
-   * `sign` as robot messages and the route verifies both alike [unverified against DingTalk; the same
-   * choice as the Java community SDK hp-coder/dingtalk-module's DingInteractiveMessageCallbackRegisterHandler].
+   * interactivecard/callback/register`, body `{callback_url, api_secret, callbackRouteKey, forceUpdate}`,
+   * answer `{errcode: 0}`). The route key's field is camelCase unlike its neighbours: DingTalk's own TOP SDK
+   * (`OapiImChatScencegroupInteractivecardCallbackRegisterRequest`, in open-dingtalk/h5app-cool-app-demo
+   * backend/lib/taobao-sdk-java-auto_1479188381469-20210906-source.jar) puts `api_secret`, `callbackRouteKey`,
+   * `callback_url` and `forceUpdate`; without the key DingTalk routes to the orgId's URL, so our cards' clicks
+   * would go nowhere. `api_secret` is the app secret, so the callback carries the same `timestamp` + `sign` as
+   * robot messages and the route verifies both alike [unverified: the SDK only calls it "加密密钥用于校验来源",
+   * a key to check the source, and the official sample's card_callback handler checks nothing].
    * `forceUpdate: true`: a changed publicUrl replaces the old registration. Not metered (no v1.0 API).
    */
   async registerCardCallback(a: { callbackUrl: string; routeKey: string }): Promise<void> {
     const token = await this.accessToken();
     const url = `${this.opts.config.oapiBase}/topapi/im/chat/scencegroup/interactivecard/callback/register?access_token=${encodeURIComponent(token)}`;
-    await this.call('POST', url, { callback_url: a.callbackUrl, api_secret: this.opts.config.clientSecret, callback_route_key: a.routeKey, forceUpdate: true });
+    await this.call('POST', url, { callback_url: a.callbackUrl, api_secret: this.opts.config.clientSecret, callbackRouteKey: a.routeKey, forceUpdate: true });
   }
 
   /** A metered call (§4.8 monthly quota): refused once the month's budget is spent, counted otherwise. */

@@ -56,7 +56,7 @@ describe('DingTalk HTTP mode: interactive cards', () => {
     const reg = fake.callsTo('/topapi/im/chat/scencegroup/interactivecard/callback/register');
     expect(reg).toHaveLength(1);
     expect(reg[0]!.path).toContain('access_token=tok-');
-    expect(reg[0]!.body).toEqual({ callback_url: 'https://bot.example.com/webhooks/dingtalk', api_secret: 'this is secret', callback_route_key: 'opsbot-test', forceUpdate: true });
+    expect(reg[0]!.body).toEqual({ callback_url: 'https://bot.example.com/webhooks/dingtalk', api_secret: 'this is secret', callbackRouteKey: 'opsbot-test', forceUpdate: true });
 
     await adapter.send({ to: `dingtalk:${GROUP}`, reply: cardReply(CARD) });
     const created = fake.callsTo('/v1.0/card/instances/createAndDeliver');
