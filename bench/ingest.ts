@@ -236,9 +236,6 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
       const bot = await startChild(s.driver === 'floor' ? ['floor', FIXTURE_CLIENT_SECRET] : ['bot', cfg], flags);
       const startMs = performance.now() - tStart;
       const first = await single(bot.port, s.marker);
-      // The bot's CPU per answered request (less sensitive to the shared machine than req/s; includes
-      // the processing of earlier rows' deliveries that was still running, so it is an upper bound).
-      let cpuBot = cpuMs(bot.child.proc.pid!);
       let acked = first.status === 200 ? 1 : 0;
       let failed = first.status === 200 ? 0 : 1;
       const drains: string[] = [];
@@ -248,7 +245,9 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
         const [k0, km0] = [cpuMs(kp), cpuMs(kp, kp)];
         const base = await load(koa.port, c, o.durationSec, 'b0');
         const [k1, km1] = [cpuMs(kp), cpuMs(kp, kp)];
-        const bm0 = cpuMs(bp, bp);
+        // The bot's CPU per answered request, process and main thread over the same span: its own row only
+        // (the previous row's backlog was drained before the baseline).
+        const [b0, bm0] = [cpuMs(bp), cpuMs(bp, bp)];
         const r = await load(bot.port, c, o.durationSec, s.marker);
         const [k2, bm1] = [cpuMs(bp), cpuMs(bp, bp)];
         acked += r.ok2xx;
@@ -256,14 +255,13 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
         const wallMs = o.durationSec * 1000;
         rows.push(
           { target: 'bare Koa (200)', ...base, ...perReq(k1 - k0, km1 - km0, base.ok2xx, wallMs) },
-          { target: s.label, ...r, ...perReq(k2 - cpuBot, bm1 - bm0, r.ok2xx, wallMs) },
+          { target: s.label, ...r, ...perReq(k2 - b0, bm1 - bm0, r.ok2xx, wallMs) },
         );
         // Processing left over from this row runs now, before the next baseline (and is reported); the floor processes nothing.
         if (s.driver !== 'floor') {
           const d = await drain(bot, acked);
           drains.push(`${c} conns: ${int(d.processed)} processed in ${ms(d.ms)} ms after the row (${d.processed ? int((d.cpuMs * 1000) / d.processed) : '–'} µs CPU each)${d.left ? `, ${int(d.left)} STILL PENDING` : ''}`);
         }
-        cpuBot = cpuMs(bot.child.proc.pid!);
       }
       // SIGKILL: what was acknowledged must already be on disk, not merely flushed at a clean stop.
       await stopChild(bot.child, o.profileDir ? 'SIGTERM' : 'SIGKILL', 120_000);

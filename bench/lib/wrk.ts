@@ -85,7 +85,8 @@ export async function wrkLoad(o: { port: number; connections: number; durationSe
     const ticks1 = machineTicks();
     // `times`: the shell's own user/system line, then its children's (wrk's) one.
     const t = /WRKTIMES\s+\S+ \S+\s+(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(out);
-    const wrkCpuMs = t ? (Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000 : NaN;
+    if (!t) throw new Error(`wrk ran, but sh's times printed nothing readable: ${out.slice(-300)}`);
+    const wrkCpuMs = (Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000;
     const ok = r.requests - r.non2xx;
     return {
       connections: o.connections, rps: ok / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, ok2xx: ok, non2xx: r.non2xx, errors: r.errors, wrapped: r.wrapped,
