@@ -81,7 +81,7 @@ export async function createOpsbot(opts: OpsbotOptions): Promise<Opsbot> {
     clock,
     ledger,
     redact: redactor.reply,
-    retry: { budgetMs: config.chat.retryBudgetHours * 3_600_000, baseMs: config.chat.retryBaseMs, maxMs: config.chat.retryMaxMs, probeMs: config.chat.retryProbeMs },
+    retry: { budgetMs: config.chat.retryBudgetHours * 3_600_000, baseMs: config.chat.retryBaseMs, maxMs: config.chat.retryMaxMs },
     onOutcome: (platform, outcome) => metrics.outboxSends.inc({ platform, outcome }),
   });
   const features = allFeatures(opts.consoleIO ? { consoleIO: opts.consoleIO } : {});

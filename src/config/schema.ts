@@ -104,9 +104,8 @@ export const configSchema = z.strictObject({
       retryBudgetHours: z.number().positive().default(24),
       /** First retry delay and the cap of the exponential backoff (jittered). */
       retryBaseMs: z.number().int().positive().default(1000),
-      retryMaxMs: z.number().int().positive().default(300_000),
-      /** While a platform fails, one of its waiting sends is tried this often, so its recovery is seen soon (core/outbox.ts). */
-      retryProbeMs: z.number().int().positive().default(15_000),
+      // 1 min, not 5: a chat waiting out a long outage sees the platform back within a minute (core/outbox.ts).
+      retryMaxMs: z.number().int().positive().default(60_000),
       /** Where operator warnings go (platform quota, dead sends), e.g. `dingtalk:<openConversationId>` (contract.md). */
       adminChat: z.string().optional(),
       dingtalk: sectionSchemas.dingtalk.optional(),

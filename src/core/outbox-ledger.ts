@@ -66,8 +66,8 @@ export interface OutboxLedger {
   /** Dead entries of `chat` (all chats when undefined) are queued again with a fresh budget. */
   retryDead(chat?: ChatAddress): Promise<number>;
   /**
-   * Entries of `platform` waiting out a backoff of ours (past any platform hold) are due now: the platform answered
-   * again, or a probe of it is due (outbox.ts). At most `limit` (those due soonest first); all when unset.
+   * Entries of `platform` waiting out a backoff of ours (past any platform hold) are due now: the platform
+   * answered again (outbox.ts recovered). At most `limit` (those due soonest first); all when unset.
    * Returns how many were woken.
    */
   wake(platform: string, limit?: number): Promise<number>;

@@ -62,7 +62,7 @@ function oneLine(err: unknown): string {
 export interface BackoffOptions {
   /** First retry after about this long (default 1 000 ms). */
   baseMs: number;
-  /** Never wait longer than this between attempts (default 5 min). */
+  /** Never wait longer than this between attempts (default 1 min). */
   maxMs: number;
 }
 

@@ -40,29 +40,15 @@ export interface OutboxOptions {
    * chat — reply, card update, queued or retried send — can carry a secret, nor can the outbox table. Default: none.
    */
   redact?: (r: Reply) => Reply;
-  /**
-   * Retry policy: budget from first queueing (default 24 h), backoff base/cap (1 s / 5 min), and
-   * `probeMs` (default 15 s): while a platform is failing, one of its waiting sends is tried this often.
-   */
-  retry?: Partial<BackoffOptions> & { budgetMs?: number; random?: () => number; probeMs?: number };
+  /** Retry policy: budget from first queueing (default 24 h), backoff base/cap (1 s / 1 min). */
+  retry?: Partial<BackoffOptions> & { budgetMs?: number; random?: () => number };
   /** Called once per settled attempt (metrics). */
   onOutcome?: (platform: string, outcome: SendOutcome) => void;
-}
-
-/** Failures of one platform since a retried send of it last went through; `down` once a probe interval passed. */
-interface FailureSpell {
-  down: boolean;
-  /** Probes so far (the interval doubles from probeMs up to 4·probeMs). */
-  probes: number;
-  timer?: NodeJS.Timeout | undefined;
 }
 
 export class ChatOutbox implements Outbox, OutboxAdmin {
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
-  /** Platforms whose last attempt failed and is waiting in our backoff (see failed, probe, answered). */
-  private readonly failing = new Map<string, FailureSpell>();
-  private readonly probeMs: number;
   readonly ledger: OutboxLedger;
   private readonly backoff: BackoffOptions;
   private readonly budgetMs: number;
@@ -77,9 +63,8 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     private readonly options: OutboxOptions = { budgetPerMinute: 20 },
   ) {
     this.ledger = options.ledger ?? new StoreOutboxLedger({ budgetPerMinute: options.budgetPerMinute, ...(options.windowMs ? { windowMs: options.windowMs } : {}), ...(options.clock ? { clock: options.clock } : {}) });
-    this.backoff = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 300_000 };
+    this.backoff = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 60_000 };
     this.budgetMs = options.retry?.budgetMs ?? 24 * 3_600_000;
-    this.probeMs = options.retry?.probeMs ?? 15_000;
     if (this.ledger.pollMs !== undefined) {
       // unref: the poller must never keep the process alive on its own.
       this.poller = setInterval(() => void this.poll(), this.ledger.pollMs);
@@ -125,8 +110,6 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
-    for (const f of this.failing.values()) clearTimeout(f.timer);
-    this.failing.clear();
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
   }
@@ -181,26 +164,19 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
       return;
     }
     this.report(platform, c, how, settled);
-    if (how.kind === 'sent' && c.attempts > 0) await this.answered(platform);
-    else if (how.kind === 'retry') this.failed(platform);
+    if (how.kind === 'sent' && c.attempts > 0 && !this.stopped) await this.recovered(platform);
     // The lane goes on: its next head, or this entry's newer card state.
     await this.pump(c.msg.to);
   }
 
   /**
-   * A send that had failed went through: its platform answers again. If the platform was down (a failure
-   * spell that lasted a probe interval), every send of it waiting out our backoff goes now, instead of each
-   * chat waiting for its own timer (up to retryMaxMs, 5 min, after a long outage); sends still inside the
-   * platform's own wait (Retry-After, a throttle) keep waiting. A first attempt that succeeds proves
-   * less (that one chat works) and ends nothing: a chat that keeps failing while the rest of its platform
-   * works is not retried at every other chat's send.
+   * A send that had failed went through: its platform answers again, so every other send of it waiting out
+   * our backoff goes now, instead of each chat waiting for its own timer. Sends still inside the
+   * platform's own wait (Retry-After, a throttle) keep waiting. A first attempt that succeeds proves less
+   * (that one chat works) and wakes nothing: a chat that keeps failing while the rest of its platform works
+   * keeps its own backoff.
    */
-  private async answered(platform: string): Promise<void> {
-    const spell = this.failing.get(platform);
-    if (!spell) return;
-    clearTimeout(spell.timer);
-    this.failing.delete(platform);
-    if (!spell.down || this.stopped) return;
+  private async recovered(platform: string): Promise<void> {
     try {
       const woken = await this.ledger.wake(platform);
       if (woken > 0) this.log.info({ platform, woken }, 'chat platform answers again; retrying its waiting sends now');
@@ -211,51 +187,12 @@ export class ChatOutbox implements Outbox, OutboxAdmin {
     await this.pump();
   }
 
-  /**
-   * A send of `platform` failed and waits. Without a retried send of that platform going through for a
-   * probe interval it counts as down, and a probe tries one of its waiting sends (the one due soonest):
-   * after probeMs, 2·probeMs, then every 4·probeMs (15 s, 30 s, 60 s by default), so a recovery is seen
-   * within a minute and not only at some chat's next retry, which grows apart to retryMaxMs. That is one
-   * request a minute per platform at most, also for a single chat that stays broken.
-   */
-  private failed(platform: string): void {
-    if (this.stopped) return;
-    const spell = this.failing.get(platform) ?? { down: false, probes: 0 };
-    this.failing.set(platform, spell);
-    if (spell.timer) return;
-    spell.timer = setTimeout(() => void this.probe(platform, spell), this.probeMs * Math.min(4, 2 ** spell.probes));
-    spell.timer.unref();
-  }
-
-  private async probe(platform: string, spell: FailureSpell): Promise<void> {
-    // Fired: a failing probe arms the next one (attempt → failed), a successful one ends the spell (answered).
-    spell.timer = undefined;
-    if (this.stopped || this.failing.get(platform) !== spell) return;
-    spell.down = true;
-    spell.probes++;
-    let woken: number;
-    try {
-      woken = await this.ledger.wake(platform, 1);
-    } catch (err) {
-      if (this.stopped) return;
-      this.log.warn({ err, platform }, 'outbox: probe could not wake a waiting send; probing again later');
-      return this.failed(platform);
-    }
-    if (woken === 0) {
-      // Nothing of it waits in our backoff now (sent meanwhile, dead, or held by the platform): the spell ends,
-      // unless a new one began while the ledger was asked.
-      if (this.failing.get(platform) === spell && !spell.timer) this.failing.delete(platform);
-      return;
-    }
-    await this.pump();
-  }
-
   private decide(err: unknown, c: Claim): Settlement {
     const f = classifySendFailure(err);
     if (!f.transient) return { kind: 'dead', reason: 'permanent', error: f.error };
     const inMs = retryDelayMs(c.attempts + 1, this.backoff, f.retryAfterMs, this.options.retry?.random);
     if (c.ageMs + inMs > this.budgetMs) return { kind: 'dead', reason: 'budget', error: f.error };
-    // The platform named a wait (Retry-After, a throttle window): neither a probe nor a recovery cuts into it.
+    // The platform named a wait (Retry-After, a throttle window): a recovery elsewhere does not cut into it.
     return { kind: 'retry', inMs, error: f.error, ...(f.retryAfterMs !== undefined ? { holdMs: f.retryAfterMs } : {}) };
   }
 

@@ -155,7 +155,7 @@ export const MIGRATIONS: Migration[] = [
           END $$;`,
   },
   {
-    // Outbox recovery after a platform outage (outbox.ts probes, OutboxLedger.wake): a row may be retried
+    // Outbox recovery after a platform outage (outbox.ts recovered, OutboxLedger.wake): a row may be retried
     // as soon as the platform answers again, but never before `hold_until`, the platform's own wait
     // (Retry-After, DingTalk's 10-minute throttle for errcode 130101).
     id: '0007-outbox-hold-until',
