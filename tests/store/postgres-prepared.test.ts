@@ -1,6 +1,7 @@
 /**
  * The hot statements run as named (prepared) statements (src/store/postgres/prepared.ts): parsed once per
- * pooled connection instead of per call, and safe against a later migration's new column.
+ * pooled connection instead of per call, and safe against a later migration's new column. The claim's
+ * generic plan is checked in postgres-round-trips.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { claimSql, PgTaskQueue } from '../../src/store/postgres/task-queue.ts';
@@ -8,11 +9,6 @@ import { PostgresStore } from '../../src/store/postgres-store.ts';
 import { usePostgres } from '../helpers/pg.ts';
 
 const cluster = usePostgres();
-
-/** The plan's node types, flattened (EXPLAIN FORMAT JSON). */
-function nodeTypes(plan: { 'Node Type': string; Plans?: unknown[] }): string[] {
-  return [plan['Node Type'], ...((plan.Plans ?? []) as (typeof plan)[]).flatMap(nodeTypes)];
-}
 
 describe('postgres prepared statements', () => {
   it('ingest, claim, completion and document reads are each prepared once on a connection, however often they run', async () => {
@@ -64,33 +60,6 @@ describe('postgres prepared statements', () => {
       await expect(s.pool.query(`EXECUTE star_claim('w1', 30, 'k')`)).rejects.toThrow(/cached plan must not change result type/);
       const t = await q.claim(['k']);
       expect(t?.state).toBe('running');
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('the generic plan of the one-kind claim still walks the queued index in order (no sort)', async () => {
-    const s = new PostgresStore({ url: await cluster.current.freshDatabase(), poolSize: 1 });
-    await s.init();
-    try {
-      await s.pool.query(`INSERT INTO task_queue (kind, payload, state, finished_at) SELECT 'process_webhook', '{}', 'succeeded', now() FROM generate_series(1, 5000)`);
-      await s.pool.query(`INSERT INTO task_queue (kind, payload) SELECT 'process_webhook', '{}' FROM generate_series(1, 5000)`);
-      await s.pool.query('ANALYZE task_queue');
-      const c = await s.pool.connect();
-      try {
-        await c.query('BEGIN');
-        // After five executions PostgreSQL may use the generic plan; force it to see that plan now.
-        await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
-        await c.query(`PREPARE generic_claim(text, float8, text) AS ${claimSql('t.kind = $3::text')}`);
-        const r = await c.query<{ 'QUERY PLAN': [{ Plan: { 'Node Type': string } }] }>(`EXPLAIN (FORMAT JSON) EXECUTE generic_claim('w', 30, 'process_webhook')`);
-        const types = nodeTypes(r.rows[0]!['QUERY PLAN'][0].Plan);
-        expect(types).not.toContain('Sort');
-        expect(types).toContain('Index Scan');
-        await c.query('ROLLBACK');
-        await c.query('DEALLOCATE generic_claim');
-      } finally {
-        c.release();
-      }
     } finally {
       await s.close();
     }

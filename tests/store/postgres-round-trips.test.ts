@@ -16,6 +16,13 @@ async function store(url: string): Promise<PostgresStore> {
   return s;
 }
 
+/** A backlog for the claim: 5 000 finished tasks, then 5 000 queued ones (analysed, as a table in use would be). */
+async function claimBacklog(s: PostgresStore): Promise<void> {
+  await s.pool.query(`INSERT INTO task_queue (kind, payload, state, finished_at) SELECT 'process_webhook', '{}', 'succeeded', now() FROM generate_series(1, 5000)`);
+  await s.pool.query(`INSERT INTO task_queue (kind, payload) SELECT 'process_webhook', '{}' FROM generate_series(1, 5000)`);
+  await s.pool.query('ANALYZE task_queue');
+}
+
 /** The plan's node types, flattened (EXPLAIN FORMAT JSON). */
 function nodeTypes(plan: { 'Node Type': string; Plans?: unknown[] }): string[] {
   return [plan['Node Type'], ...((plan.Plans ?? []) as (typeof plan)[]).flatMap(nodeTypes)];
@@ -25,9 +32,7 @@ describe('postgres processing round trips', () => {
   it('the one-kind claim over a 5 000-task backlog and older finished tasks reads an index in order: no sort', async () => {
     const s = await store(await cluster.current.freshDatabase());
     try {
-      await s.pool.query(`INSERT INTO task_queue (kind, payload, state, finished_at) SELECT 'process_webhook', '{}', 'succeeded', now() FROM generate_series(1, 5000)`);
-      await s.pool.query(`INSERT INTO task_queue (kind, payload) SELECT 'process_webhook', '{}' FROM generate_series(1, 5000)`);
-      await s.pool.query('ANALYZE task_queue');
+      await claimBacklog(s);
       const c = await s.pool.connect();
       try {
         await c.query('BEGIN');
@@ -43,6 +48,30 @@ describe('postgres processing round trips', () => {
       const q = new PgTaskQueue(s.pool, 'w');
       const t = await q.claim(['process_webhook']);
       expect(Number(t!.id)).toBe(5001);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('its generic plan (the claim is a prepared statement: postgres/prepared.ts) walks the same index: no sort', async () => {
+    const s = await store(await cluster.current.freshDatabase());
+    try {
+      await claimBacklog(s);
+      const c = await s.pool.connect();
+      try {
+        await c.query('BEGIN');
+        // After five executions PostgreSQL may use the generic plan; force it to see that plan now.
+        await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        await c.query(`PREPARE generic_claim(text, float8, text) AS ${claimSql('t.kind = $3::text')}`);
+        const r = await c.query<{ 'QUERY PLAN': [{ Plan: { 'Node Type': string } }] }>(`EXPLAIN (FORMAT JSON) EXECUTE generic_claim('w', 30, 'process_webhook')`);
+        const types = nodeTypes(r.rows[0]!['QUERY PLAN'][0].Plan);
+        expect(types).not.toContain('Sort');
+        expect(types).toContain('Index Scan');
+        await c.query('ROLLBACK');
+        await c.query('DEALLOCATE generic_claim');
+      } finally {
+        c.release();
+      }
     } finally {
       await s.close();
     }
