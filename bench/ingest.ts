@@ -106,7 +106,7 @@ async function drain(bot: { child: Child; port: number }, acked: number, timeout
 }
 
 /** A figure for the table, '–' when not measured; `fmt` defaults to a whole percentage. */
-const pct = (v: number | undefined, fmt: (x: number) => string = (x) => `${x.toFixed(0)} %`): string => (v === undefined ? '–' : fmt(v));
+const figure = (v: number | undefined, fmt: (x: number) => string = (x) => `${x.toFixed(0)} %`): string => (v === undefined ? '–' : fmt(v));
 
 /** A row's server CPU (whole process and main thread, ms) as µs per answer and % of a core. */
 function perReq(processMs: number, mainMs: number, answered: number, wallMs: number): Pick<Run, 'cpuPerReq' | 'cpuBusy' | 'mainPerReq' | 'mainBusy'> {
@@ -298,7 +298,7 @@ export async function benchIngest(o: IngestOptions): Promise<string> {
     ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '× bare Koa req/s (row above)', '2xx', 'non-2xx+err', 'server CPU µs/req', 'server CPU % of a core', 'main thread µs/req', 'main thread % busy', 'wrk CPU µs/req', 'machine % busy'],
     rows.map((r, i) => [
       r.target, r.connections, int(r.rps), ms(r.p50), ms(r.p99), i % 2 ? ratio(r.rps, rows[i - 1]!.rps) : '1.00×', int(r.ok2xx), int(r.non2xx + r.errors) + (r.wrapped ? ` (${int(r.wrapped)} repeats)` : ''),
-      pct(r.cpuPerReq, int), pct(r.cpuBusy), pct(r.mainPerReq, int), pct(r.mainBusy), int(r.wrkCpuPerReq), `${r.machineBusy.toFixed(0)} %`,
+      figure(r.cpuPerReq, int), figure(r.cpuBusy), figure(r.mainPerReq, int), figure(r.mainBusy), int(r.wrkCpuPerReq), `${r.machineBusy.toFixed(0)} %`,
     ]),
   );
   const row = (label: string, c: number) => rows.findIndex((r) => r.target === label && r.connections === c);

@@ -67,10 +67,9 @@ export interface OutboxLedger {
   retryDead(chat?: ChatAddress): Promise<number>;
   /**
    * Entries of `platform` waiting out a backoff of ours (past any platform hold) are due now: the platform
-   * answered again (outbox.ts recovered). At most `limit` (those due soonest first); all when unset.
-   * Returns how many were woken.
+   * answered again (outbox.ts recovered). Returns how many were woken.
    */
-  wake(platform: string, limit?: number): Promise<number>;
+  wake(platform: string): Promise<number>;
   /** Live (queued or in flight) and dead entries per platform, for /metrics. */
   counts(): Promise<{ platform: string; queued: number; dead: number }[]>;
   /**

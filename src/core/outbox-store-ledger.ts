@@ -189,21 +189,16 @@ export class StoreOutboxLedger implements OutboxLedger {
     return rows;
   }
 
-  async wake(platform: string, limit = Infinity): Promise<number> {
+  async wake(platform: string): Promise<number> {
     await this.load();
     const now = this.now();
-    const wakeable = (e: StoredOutboxEntry) =>
-      e.state === 'queued' && e.platform === platform && e.notBefore > now && (e.holdUntil ?? 0) <= now && !this.inflight.has(e.id);
-    const waiting = [...this.entries.values()].filter(wakeable).sort((a, b) => a.notBefore - b.notBefore);
-    let woken = 0;
-    for (const e of waiting) {
-      if (woken >= limit) break;
-      if (!wakeable(e)) continue; // claimed or settled while an earlier one was persisted
-      e.notBefore = 0;
-      woken++;
-      await this.persist(e);
-    }
-    return woken;
+    const waiting = [...this.entries.values()].filter(
+      (e) => e.state === 'queued' && e.platform === platform && e.notBefore > now && (e.holdUntil ?? 0) <= now && !this.inflight.has(e.id),
+    );
+    // All set before the first await: a claim between two persists then finds every one of them due.
+    for (const e of waiting) e.notBefore = 0;
+    for (const e of waiting) await this.persist(e);
+    return waiting.length;
   }
 
   async retryDead(chat?: ChatAddress): Promise<number> {

@@ -218,18 +218,12 @@ export class PgOutboxLedger implements OutboxLedger {
     return r.rowCount ?? 0;
   }
 
-  /**
-   * The rows of `platform` in our own backoff and past any platform hold, soonest due first (LIMIT NULL: all).
-   * The outer WHERE repeats the test: a row another replica claimed or settled meanwhile is left as it is now.
-   */
-  async wake(platform: string, limit?: number): Promise<number> {
+  /** The rows of `platform` in our own backoff and past any platform hold; one statement, so a row in flight ('sending') is never touched. */
+  async wake(platform: string): Promise<number> {
     const r = await this.pool.query(
-      `UPDATE outbox SET not_before = '-infinity' WHERE id IN (
-         SELECT id FROM outbox WHERE platform = $1 AND state = 'pending' AND not_before > clock_timestamp()
-            AND (hold_until IS NULL OR hold_until <= clock_timestamp())
-          ORDER BY not_before LIMIT $2)
-         AND state = 'pending' AND not_before > clock_timestamp() AND (hold_until IS NULL OR hold_until <= clock_timestamp())`,
-      [platform, limit ?? null],
+      `UPDATE outbox SET not_before = '-infinity'
+        WHERE platform = $1 AND state = 'pending' AND not_before > clock_timestamp() AND (hold_until IS NULL OR hold_until <= clock_timestamp())`,
+      [platform],
     );
     return r.rowCount ?? 0;
   }
